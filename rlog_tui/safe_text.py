@@ -13,7 +13,7 @@ DISPLAY_LIMIT = 4_000
 """Characters of one line drawn on screen; the rest is summarised, never silently dropped."""
 
 MODEL_LINE_LIMIT = 2_000
-"""Characters of one line sent to the model: enough for any real message, bounded for a 10 MB line."""
+"""Characters of one line sent to the model: enough for a real message, bounded for a 10 MB one."""
 
 # C0 controls except tab, DEL, and C1 controls: every byte a terminal could interpret.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")

@@ -30,8 +30,14 @@ def test_empty_generation_answer_is_invalid():
 
 @pytest.mark.parametrize(
     ("name", "task"),
-    [("anomaly", Task.ANOMALY), ("A.D.", Task.ANOMALY), ("root_cause", Task.ROOT_CAUSE),
-     ("rca", Task.ROOT_CAUSE), ("parse", Task.PARSE), ("solution", Task.SOLUTION)],
+    [
+        ("anomaly", Task.ANOMALY),
+        ("A.D.", Task.ANOMALY),
+        ("root_cause", Task.ROOT_CAUSE),
+        ("rca", Task.ROOT_CAUSE),
+        ("parse", Task.PARSE),
+        ("solution", Task.SOLUTION),
+    ],
 )
 def test_task_names(name, task):
     assert task_from_name(name) is task

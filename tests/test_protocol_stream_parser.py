@@ -131,3 +131,13 @@ def test_unfinished_tag_prefix_at_end_of_stream_is_text():
     parsed = parse_response("<think>a</think><answer>normal</answer><thi")
     assert "<thi" in parsed.outside
     assert not parsed.format_ok
+
+
+def test_answer_closed_turns_true_only_when_the_answer_block_ends():
+    parser = StreamParser(OutputOrder.ANSWER_FIRST)
+    parser.feed("<answer>abnor")
+    assert not parser.answer_closed
+    parser.feed("mal</ans")
+    assert not parser.answer_closed
+    parser.feed("wer>")
+    assert parser.answer_closed

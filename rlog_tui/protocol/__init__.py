@@ -6,6 +6,7 @@ exactly as it was trained and scored exactly as it was rewarded.
 
 from rlog_tui.protocol.answers import ANOMALY_LABELS, VARIABLE, Answer, check_answer
 from rlog_tui.protocol.formats import PromptFormat, PromptStyle, select_format
+from rlog_tui.protocol.grammar import format_grammar
 from rlog_tui.protocol.orders import (
     ANSWER_CLOSE,
     ANSWER_OPEN,
@@ -41,6 +42,7 @@ __all__ = [
     "TaskSpec",
     "build_prompt",
     "check_answer",
+    "format_grammar",
     "parse_response",
     "select_format",
     "target_text",

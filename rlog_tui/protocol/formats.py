@@ -68,10 +68,8 @@ class PromptFormat:
     def render(self, system: str, user: str) -> str:
         """The prompt text, ending where the assistant's reply begins."""
         if self.style is PromptStyle.GEMMA:
-            # Gemma has no system role: its own templates put the system text in the first user turn.
-            return (
-                f"<start_of_turn>user\n{system}\n\n{user}<end_of_turn>\n<start_of_turn>model\n"
-            )
+            # Gemma has no system role: its templates put the system text in the first user turn.
+            return f"<start_of_turn>user\n{system}\n\n{user}<end_of_turn>\n<start_of_turn>model\n"
         if self.style is PromptStyle.CHATML:
             return (
                 f"<|im_start|>system\n{system}<|im_end|>\n"

@@ -9,6 +9,7 @@ and the TUI all read responses through this one class.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -29,6 +30,7 @@ _TAGS: dict[str, tuple[str, bool]] = {
     ANSWER_CLOSE: ("answer", False),
 }
 _LONGEST_TAG = max(len(tag) for tag in _TAGS)
+_TAG_PATTERN = re.compile("|".join(re.escape(tag) for tag in _TAGS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,34 +71,36 @@ class StreamParser:
     order: OutputOrder = OutputOrder.REASON_FIRST
     _pending: str = ""
     _channel: Channel = "outside"
-    _parts: dict[str, list[str]] = field(default_factory=lambda: {"think": [], "answer": [], "outside": []})
+    _parts: dict[str, list[str]] = field(
+        default_factory=lambda: {"think": [], "answer": [], "outside": []}
+    )
     _blocks: list[str] = field(default_factory=list)
     _problems: list[str] = field(default_factory=list)
+    _answer_closed: bool = False
+
+    @property
+    def answer_closed(self) -> bool:
+        """True once an answer block has been closed: fast mode stops generating here."""
+        return self._answer_closed
 
     def feed(self, text: str) -> list[Segment]:
         """Consume a chunk of model output; return the segments that are now decided."""
-        self._pending += text
-        out: list[Segment] = []
-        while self._pending:
-            start = self._pending.find("<")
-            if start == -1:
-                self._emit(self._pending, out)
-                self._pending = ""
-                break
-            if start:
-                self._emit(self._pending[:start], out)
-                self._pending = self._pending[start:]
-            tag = next((t for t in _TAGS if self._pending.startswith(t)), None)
-            if tag:
-                self._pending = self._pending[len(tag) :]
-                self._on_tag(tag)
-                continue
-            window = self._pending[:_LONGEST_TAG]
-            if any(t.startswith(window) for t in _TAGS) and len(window) < _LONGEST_TAG:
-                break  # could still become a tag: wait for more text
-            self._emit("<", out)
-            self._pending = self._pending[1:]
-        return out
+        buffer = self._pending + text
+        out: list[tuple[Channel, str]] = []
+        position = 0
+        for match in _TAG_PATTERN.finditer(buffer):
+            self._emit(buffer[position : match.start()], out)
+            self._on_tag(match.group(0))
+            position = match.end()
+        # A tag cut by the token boundary ("</th") is held back until the next chunk decides it.
+        partial = buffer.rfind("<", max(position, len(buffer) - _LONGEST_TAG + 1))
+        if partial != -1 and any(tag.startswith(buffer[partial:]) for tag in _TAGS):
+            self._emit(buffer[position:partial], out)
+            self._pending = buffer[partial:]
+        else:
+            self._emit(buffer[position:], out)
+            self._pending = ""
+        return _merged(out)
 
     def close(self, *, stopped_after_answer: bool = False) -> ParsedResponse:
         """Finish the stream and judge it.
@@ -129,14 +133,10 @@ class StreamParser:
             order=self.order,
         )
 
-    def _emit(self, text: str, out: list[Segment]) -> None:
-        if not text:
-            return
-        self._parts[self._channel].append(text)
-        if out and out[-1].channel == self._channel:
-            out[-1] = Segment(self._channel, out[-1].text + text)
-        else:
-            out.append(Segment(self._channel, text))
+    def _emit(self, text: str, out: list[tuple[Channel, str]]) -> None:
+        if text:
+            self._parts[self._channel].append(text)
+            out.append((self._channel, text))
 
     def _on_tag(self, tag: str) -> None:
         name, opening = _TAGS[tag]
@@ -155,6 +155,20 @@ class StreamParser:
             self._problems.append(f"stray {tag}")
             return
         self._channel = "outside"
+        if name == "answer":
+            self._answer_closed = True
+
+
+def _merged(pieces: list[tuple[Channel, str]]) -> list[Segment]:
+    """Join consecutive pieces of one channel (joined once: no quadratic string building)."""
+    segments: list[Segment] = []
+    run: list[str] = []
+    for index, (channel, text) in enumerate(pieces):
+        run.append(text)
+        if index + 1 == len(pieces) or pieces[index + 1][0] != channel:
+            segments.append(Segment(channel, "".join(run)))
+            run = []
+    return segments
 
 
 def parse_response(text: str, order: OutputOrder = OutputOrder.REASON_FIRST) -> ParsedResponse:

@@ -1,0 +1,192 @@
+"""The fixed splits of ``shared/data/README.md``, and fixed-seed sampling from them.
+
+- parse: train ``rlog/logParsing`` (the first 200 Loghub-2k lines of 7 systems); test the lines
+  with ``LineId > 200`` of those 7; test_unseen every line of the other 9 systems.
+- anomaly: train ``rlog/AnomalyDetection``; test the LogPrompt templates not in train, with
+  ``rlog/anomaly_patch.json`` applied.
+- interpret, root-cause, solution: train ``rlog/*_with_reason``; test ``loglm/*_test``.
+
+Every test split is cut against its task's training set (see ``leakage`` for the overlap found
+in the shipped data and why leaked items are dropped rather than fatal).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Literal
+
+from rlog_train.data.examples import Example
+from rlog_train.data.leakage import LeakageReport, assert_no_leakage, leakage_key, remove_leaked
+from rlog_train.data.loaders import (
+    DataError,
+    find_data_dir,
+    load_anomaly_patch,
+    load_loghub,
+    load_loglm_test,
+    load_logprompt,
+    load_rlog,
+)
+from rlog_tui.protocol import Task
+
+log = logging.getLogger(__name__)
+
+Split = Literal["train", "test", "test_unseen"]
+SPLITS: tuple[Split, ...] = ("train", "test", "test_unseen")
+
+SEEN_SYSTEMS = ("HDFS", "Hadoop", "Zookeeper", "BGL", "HPC", "Linux", "Proxifier")
+UNSEEN_SYSTEMS = (
+    "Android",
+    "Apache",
+    "HealthApp",
+    "Mac",
+    "OpenSSH",
+    "OpenStack",
+    "Spark",
+    "Thunderbird",
+    "Windows",
+)
+TRAIN_LINES_PER_SYSTEM = 200
+"""R-Log's parsing set is the first 200 Loghub-2k lines of each seen system."""
+ANOMALY_SYSTEMS = ("BGL", "Spirit")
+
+
+def splits_of(task: Task) -> tuple[Split, ...]:
+    """The splits ``task`` has: only log parsing has unseen systems."""
+    return SPLITS if task is Task.PARSE else ("train", "test")
+
+
+def load_split(
+    task: Task, split: Split, data_dir: Path | None = None, *, drop_leaked: bool = True
+) -> list[Example]:
+    """The examples of one fixed split; test splits are held out from training (see module doc)."""
+    examples, report = load_split_with_report(task, split, data_dir, drop_leaked=drop_leaked)
+    if report.dropped:
+        log.info("%s/%s: dropped %d test item(s) also in training", task, split, report.dropped)
+    return examples
+
+
+def load_split_with_report(
+    task: Task, split: Split, data_dir: Path | None = None, *, drop_leaked: bool = True
+) -> tuple[list[Example], LeakageReport]:
+    """``load_split`` plus how many leaked test items were dropped (for stats and reports)."""
+    task = Task(task)
+    if split not in splits_of(task):
+        raise ValueError(f"task {task.value!r} has no {split!r} split")
+    data_dir = data_dir or find_data_dir()
+    train = _train(task, data_dir)
+    if split == "train":
+        return train, LeakageReport(0)
+    test = _test(task, split, data_dir, train)
+    if not drop_leaked:
+        return test, LeakageReport(0)
+    kept, report = remove_leaked(train, test)
+    assert_no_leakage(train, kept)
+    return kept, report
+
+
+def _train(task: Task, data_dir: Path) -> list[Example]:
+    examples = load_rlog(task, data_dir)
+    if task is Task.PARSE:
+        first_lines = [
+            example
+            for system in SEEN_SYSTEMS
+            for example in load_loghub(system, data_dir)[:TRAIN_LINES_PER_SYSTEM]
+        ]
+        return _attach_systems(examples, first_lines)
+    if task is Task.ANOMALY:
+        templates = [ex for system in ANOMALY_SYSTEMS for ex in load_logprompt(system, data_dir)]
+        return _attach_systems(examples, templates)
+    return examples
+
+
+def _attach_systems(examples: list[Example], references: list[Example]) -> list[Example]:
+    """Name the system of each cold-start item (the file does not) from where its input occurs."""
+    system_of = {leakage_key(ref.input): ref.system for ref in references}
+    return [replace(ex, system=system_of.get(leakage_key(ex.input))) for ex in examples]
+
+
+def _test(task: Task, split: Split, data_dir: Path, train: list[Example]) -> list[Example]:
+    if task is Task.PARSE:
+        if split == "test":
+            return [
+                example
+                for system in SEEN_SYSTEMS
+                for example in load_loghub(system, data_dir, after_line=TRAIN_LINES_PER_SYSTEM)
+            ]
+        return [example for system in UNSEEN_SYSTEMS for example in load_loghub(system, data_dir)]
+    if task is Task.ANOMALY:
+        in_train = {leakage_key(example.input) for example in train}
+        templates = [
+            example
+            for system in ANOMALY_SYSTEMS
+            for example in load_logprompt(system, data_dir)
+            if leakage_key(example.input) not in in_train
+        ]
+        return apply_label_fixes(templates, load_anomaly_patch(data_dir))
+    return load_loglm_test(task, data_dir)
+
+
+def _loose_key(text: str) -> str:
+    return "".join(char for char in leakage_key(text).lower() if char.isalnum())
+
+
+def apply_label_fixes(
+    examples: Sequence[Example], fixes: Sequence[tuple[str, str]]
+) -> list[Example]:
+    """Replace the label of every example whose input a fix names (R-Log's ``anomaly_patch``).
+
+    Fixes are matched on the normalised input; a fix that matches nothing exactly is matched on
+    letters and digits alone when that finds exactly one template (upstream has one entry that
+    differs from its LogPrompt template by a comma). Fixes for training templates find nothing
+    here and are ignored: training keeps R-Log's labels, which its reasoning argues for.
+    """
+    if any(label not in ("normal", "abnormal") for _, label in fixes):
+        raise DataError("anomaly_patch.json has a rectified label other than normal/abnormal")
+    exact = {leakage_key(text): label for text, label in fixes}
+    loose_index: dict[str, list[int]] = defaultdict(list)
+    for index, example in enumerate(examples):
+        loose_index[_loose_key(example.input)].append(index)
+    keys = [leakage_key(example.input) for example in examples]
+    labels = [exact.get(key, example.label) for key, example in zip(keys, examples, strict=True)]
+    present = set(keys)
+    for text, label in fixes:
+        if leakage_key(text) in present:
+            continue
+        candidates = loose_index.get(_loose_key(text), [])
+        if len(candidates) == 1:
+            labels[candidates[0]] = label
+    return [
+        replace(example, label=label) if label != example.label else example
+        for example, label in zip(examples, labels, strict=True)
+    ]
+
+
+def sample(examples: Sequence[Example], n: int, seed: int = 0) -> list[Example]:
+    """A fixed-seed sample of ``n`` examples, stratified by system, in the input's order.
+
+    Each system gets a share proportional to its size (largest remainders round), so a small
+    sample of the unseen parsing split still covers all nine systems. ``n`` at or above the
+    size returns everything.
+    """
+    if n >= len(examples):
+        return list(examples)
+    if n <= 0:
+        return []
+    groups: dict[str | None, list[int]] = defaultdict(list)
+    for index, example in enumerate(examples):
+        groups[example.system].append(index)
+    quotas = {system: n * len(members) / len(examples) for system, members in groups.items()}
+    counts = {system: int(quota) for system, quota in quotas.items()}
+    by_remainder = sorted(groups, key=lambda s: (-(quotas[s] - counts[s]), str(s)))
+    for system in by_remainder[: n - sum(counts.values())]:
+        counts[system] += 1
+    rng = random.Random(seed)
+    chosen: list[int] = []
+    for system in sorted(groups, key=str):
+        chosen.extend(rng.sample(groups[system], counts[system]))
+    return [examples[index] for index in sorted(chosen)]

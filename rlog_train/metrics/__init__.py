@@ -1,0 +1,34 @@
+"""Metrics of the five tasks, pure Python, shared by the reward and the evaluator."""
+
+from rlog_train.metrics.anomaly import AnomalyScores, anomaly_scores
+from rlog_train.metrics.parsing import (
+    ParseRecord,
+    grouping_accuracy,
+    parsing_accuracy,
+    template_f1,
+    token_classes,
+)
+from rlog_train.metrics.text_overlap import (
+    OverlapScores,
+    bleu4,
+    lcs_length,
+    overlap_scores,
+    rouge_l,
+    rouge_n,
+)
+
+__all__ = [
+    "AnomalyScores",
+    "OverlapScores",
+    "ParseRecord",
+    "anomaly_scores",
+    "bleu4",
+    "grouping_accuracy",
+    "lcs_length",
+    "overlap_scores",
+    "parsing_accuracy",
+    "rouge_l",
+    "rouge_n",
+    "template_f1",
+    "token_classes",
+]

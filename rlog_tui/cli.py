@@ -1,0 +1,345 @@
+"""``rlog-tui``: tail logs with a model beside them, analyse a file offline, show the models.
+
+Errors a user can cause end as one line on stderr and a non-zero exit; ``--debug`` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from rlog_tui import __version__
+from rlog_tui.config import ConfigError, Resolved, config_path, load_settings
+from rlog_tui.engine import Done, EngineError, Failed, Started, Tokens
+from rlog_tui.engine.backend import SamplingParams
+from rlog_tui.engine.factory import start_engine
+from rlog_tui.engine.worker import Request
+from rlog_tui.models import ModelChoice, ModelResolutionError, resolve_model
+from rlog_tui.protocol import TASKS, OutputOrder, task_from_name
+from rlog_tui.selection import SelectionError, apply_selection, make_selection
+from rlog_tui.source import LogFile, SourceError
+
+EXIT_ERROR = 1
+EXIT_BAD_ANSWER = 3
+
+app = typer.Typer(
+    name="rlog-tui",
+    help=(
+        "rlog: an on-call engineer's log assistant. Tail live logs and ask a small local model "
+        "(llama.cpp, fully offline) to parse them, spot anomalies, explain them, find the root "
+        "cause and recommend a fix, with its reasoning streamed as it thinks.\n\n"
+        "Examples:\n\n"
+        "  rlog-tui tail /var/log/app.log\n\n"
+        "  rlog-tui analyze app.log --task anomaly --last 20 --json\n\n"
+        "  rlog-tui models"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+TASK_HELP = "Task: " + ", ".join(f"{t.value} ({spec.title})" for t, spec in TASKS.items())
+
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model", help="Base GGUF file (default: RLOG_MODEL, config file, embedded gemma-3-270m)."
+    ),
+]
+AdapterOpt = Annotated[
+    str | None, typer.Option("--adapter", help="GGUF LoRA adapter applied on top of the model.")
+]
+BackendOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--backend", help="'llama' (in-process llama.cpp, default) or 'openai' (a server)."
+    ),
+]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option("--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000"),
+]
+ThreadsOpt = Annotated[
+    int | None,
+    typer.Option("--threads", help="CPU threads for llama.cpp (default: half the cores)."),
+]
+CtxOpt = Annotated[int | None, typer.Option("--ctx", help="Context size in tokens (default 4096).")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks and llama.cpp's log.")]
+
+
+def _settings(**flags: object) -> Resolved:
+    renamed = {"n_ctx" if k == "ctx" else k: v for k, v in flags.items()}
+    return load_settings(renamed)
+
+
+def _choice(resolved: Resolved, fast: bool) -> ModelChoice | None:
+    if resolved.settings.backend == "openai":
+        return None
+    if not resolved.settings.model and _first_assembly():
+        typer.echo("rlog: preparing the embedded model (once)…", err=True)
+    return resolve_model(resolved.settings, resolved.origins, fast=fast)
+
+
+def _first_assembly() -> bool:
+    from rlog_tui.config import cache_dir
+
+    return not any((cache_dir() / "models").glob("*.verified"))
+
+
+@app.command()
+def tail(
+    files: Annotated[list[Path], typer.Argument(help="Log file(s) to follow (.gz read-only).")],
+    fast: Annotated[
+        bool, typer.Option("--fast", help="Start in fast mode (answer first).")
+    ] = False,
+    model: ModelOpt = None,
+    adapter: AdapterOpt = None,
+    backend: BackendOpt = None,
+    base_url: BaseUrlOpt = None,
+    threads: ThreadsOpt = None,
+    ctx: CtxOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Follow log files in the TUI and ask the model about selected lines.
+
+    Keys: space select a line, shift+up/down extend, l select the last N, t pick the task,
+    enter ask, esc cancel, f fast mode, / search, \\ filter, ? help, ctrl+p commands.
+    """
+    _setup_logging(debug)
+    resolved = _settings(
+        model=model, adapter=adapter, backend=backend, base_url=base_url, threads=threads, ctx=ctx
+    )
+    sources = [LogFile.open(path) for path in files]
+    choice = _choice(resolved, fast=False)
+    fast_choice = _choice(resolved, fast=True) if resolved.settings.fast_model else None
+    from rlog_tui.app import RlogApp
+
+    engine = start_engine(resolved.settings, choice)
+    fast_engine = start_engine(resolved.settings, fast_choice) if fast_choice else None
+    try:
+        RlogApp(
+            sources, engine, fast_engine=fast_engine, fast=fast, settings=resolved.settings
+        ).run()
+    finally:
+        engine.close()
+        if fast_engine:
+            fast_engine.close()
+        for source in sources:
+            source.close()
+
+
+@app.command()
+def analyze(
+    file: Annotated[Path, typer.Argument(help="Log file to analyse (.gz read-only).")],
+    task: Annotated[str, typer.Option("--task", "-t", help=TASK_HELP)] = "anomaly",
+    lines: Annotated[
+        str | None, typer.Option("--lines", help="Line range A:B (1-based, inclusive).")
+    ] = None,
+    grep: Annotated[
+        str | None, typer.Option("--grep", help="Only lines matching this regex.")
+    ] = None,
+    last: Annotated[
+        int | None, typer.Option("--last", help="The last N lines (default 50).")
+    ] = None,
+    fast: Annotated[
+        bool, typer.Option("--fast", help="Answer first and stop at </answer>.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (reasoning and answer as fields).")
+    ] = False,
+    max_tokens: Annotated[
+        int | None, typer.Option("--max-tokens", help="Longest response in tokens (default 768).")
+    ] = None,
+    model: ModelOpt = None,
+    adapter: AdapterOpt = None,
+    backend: BackendOpt = None,
+    base_url: BaseUrlOpt = None,
+    threads: ThreadsOpt = None,
+    ctx: CtxOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Analyse lines of a file offline: the answer streams to stdout, the reasoning to stderr.
+
+    Exit status: 0 a well-formed answer, 3 the model's answer was malformed or outside the task's
+    schema (still printed), 1 an error (bad file, model, selection), 2 bad usage.
+    """
+    _setup_logging(debug)
+    the_task = task_from_name(task)
+    selection = make_selection(lines, grep, last)
+    resolved = _settings(
+        model=model,
+        adapter=adapter,
+        backend=backend,
+        base_url=base_url,
+        threads=threads,
+        ctx=ctx,
+        max_tokens=max_tokens,
+    )
+    with LogFile.open(file) as source:
+        source.index_all()
+        selected = apply_selection(source, selection)
+    choice = _choice(resolved, fast=fast)
+    order = OutputOrder.ANSWER_FIRST if fast else OutputOrder.REASON_FIRST
+    request = Request(
+        task=the_task,
+        lines=[text for _, text in selected],
+        order=order,
+        sampling=SamplingParams(max_tokens=resolved.settings.max_tokens),
+        stop_after_answer=fast,
+    )
+    engine = start_engine(resolved.settings, choice)
+    try:
+        engine.wait_ready()
+        done = _run_request(engine, request, stream_text=not as_json)
+    finally:
+        engine.close()
+    if as_json:
+        first, last_no = selected[0][0], selected[-1][0]
+        record = {
+            "file": str(file),
+            "task": the_task.value,
+            "mode": "fast" if fast else "full",
+            "selection": selection.describe(),
+            "lines": {"first": first, "last": last_no, "count": len(selected)},
+            "model": engine.description,
+            "reasoning": done.parsed.think,
+            "answer": done.answer.text,
+            "answer_valid": done.answer.valid,
+            "well_formed": done.parsed.well_formed,
+            "problems": list(done.parsed.problems)
+            + ([done.answer.problem] if done.answer.problem else []),
+            "notice": done.prompt_notice,
+            "stats": {
+                "prompt_tokens": done.stats.prompt_tokens,
+                "completion_tokens": done.stats.completion_tokens,
+                "time_to_first_token_s": round(done.stats.time_to_first_token, 3),
+                "time_to_answer_s": None
+                if done.stats.time_to_answer is None
+                else round(done.stats.time_to_answer, 3),
+                "total_s": round(done.stats.total_time, 3),
+                "decode_tokens_per_s": round(done.stats.decode_tokens_per_second, 1),
+                "finish_reason": done.stats.finish_reason,
+            },
+        }
+        typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    if not (done.parsed.well_formed and done.answer.valid):
+        if not as_json:
+            problems = "; ".join([*done.parsed.problems, done.answer.problem]).strip("; ")
+            typer.echo(f"rlog: the model's answer is malformed: {problems}", err=True)
+        raise typer.Exit(EXIT_BAD_ANSWER)
+
+
+class _Outcome:
+    """A finished job plus the prompt notice (kept from its Started event)."""
+
+    def __init__(self, done: Done, notice: str) -> None:
+        self.parsed, self.answer, self.stats = done.parsed, done.answer, done.stats
+        self.prompt_notice = notice
+
+
+def _run_request(engine, request: Request, *, stream_text: bool) -> _Outcome:
+    notice = ""
+    for event in engine.stream(request):
+        if isinstance(event, Started):
+            notice = event.prompt.notice
+            if notice:
+                typer.echo(f"rlog: {notice}", err=True)
+        elif isinstance(event, Tokens) and stream_text:
+            for segment in event.segments:
+                if segment.channel == "answer":
+                    sys.stdout.write(segment.text)
+                    sys.stdout.flush()
+                else:
+                    sys.stderr.write(segment.text)
+                    sys.stderr.flush()
+        elif isinstance(event, Failed):
+            raise EngineError(event.message)
+        elif isinstance(event, Done):
+            if stream_text:
+                sys.stdout.write("\n")
+                sys.stdout.flush()
+            return _Outcome(event, notice)
+    raise EngineError("the engine stopped without an answer")
+
+
+@app.command()
+def models(
+    model: ModelOpt = None,
+    adapter: AdapterOpt = None,
+    backend: BackendOpt = None,
+    base_url: BaseUrlOpt = None,
+) -> None:
+    """Show which model and adapter rlog would load (normal and fast mode) and from where."""
+    resolved = _settings(model=model, adapter=adapter, backend=backend, base_url=base_url)
+    settings = resolved.settings
+    typer.echo(f"config file: {config_path()}{'' if config_path().exists() else ' (absent)'}")
+    if settings.backend == "openai":
+        typer.echo(
+            f"backend:     openai-compatible server at {settings.base_url} "
+            f"({resolved.origins.get('base_url', '')})"
+        )
+        return
+    for fast in (False, True):
+        choice = resolve_model(settings, resolved.origins, fast=fast)
+        label = "fast mode" if fast else "full mode"
+        typer.echo(f"{label}:")
+        typer.echo(f"  model:   {choice.model_path}  [{choice.model_origin}]")
+        typer.echo(f"  adapter: {choice.adapter_path or '-'}  [{choice.adapter_origin}]")
+        typer.echo(f"  order:   {'answer-first, stops at </answer>' if fast else 'reason-first'}")
+    typer.echo(f"context: {settings.n_ctx} tokens; threads: {settings.effective_threads}")
+
+
+@app.command()
+def version() -> None:
+    """Print rlog's version."""
+    typer.echo(f"rlog {__version__}")
+
+
+def _setup_logging(debug: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="rlog: %(name)s: %(message)s",
+    )
+    if not debug:
+        logging.getLogger("rlog.llama_cpp").setLevel(logging.ERROR)
+
+
+USER_ERRORS = (
+    ConfigError,
+    EngineError,
+    ModelResolutionError,
+    SelectionError,
+    SourceError,
+    ValueError,
+)
+
+
+def main() -> None:
+    """Console entry point: user errors become one line and exit status 1."""
+    debug = "--debug" in sys.argv
+    try:
+        # Without standalone mode click returns an Exit's code instead of raising it.
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except click.exceptions.Exit as exit_:
+        sys.exit(exit_.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except USER_ERRORS as error:
+        if debug:
+            raise
+        message = str(error)
+        typer.echo(message if message.startswith("rlog:") else f"rlog: {message}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,57 @@
+"""The interface a model backend offers the engine's worker thread.
+
+Two implementations: ``LlamaBackend`` (llama.cpp in-process, the default) and ``OpenAIBackend``
+(any OpenAI-compatible server). Both receive the fully rendered prompt text, so the server and the
+local model see the same bytes the trainer trained on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from rlog_tui.protocol import PromptFormat
+
+
+@dataclass(frozen=True, slots=True)
+class SamplingParams:
+    """How to sample one response. Greedy by default: the same log gives the same answer."""
+
+    max_tokens: int = 768
+    temperature: float = 0.0
+    top_p: float = 0.95
+    repeat_penalty: float = 1.1
+    seed: int = 0
+    grammar: str | None = None
+    """GBNF text constraining the output (llama backend only); see ``protocol.grammar``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A piece of generated text; ``finish_reason`` is set on the last one."""
+
+    text: str
+    finish_reason: str | None = None
+
+
+class Backend(Protocol):
+    """A loaded model that can count tokens and stream a completion."""
+
+    description: str
+    n_ctx: int
+    prompt_format: PromptFormat
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens ``text`` occupies in this model's context (with the BOS it will get)."""
+        ...
+
+    def generate(
+        self, prompt: str, params: SamplingParams, should_stop: Callable[[], bool]
+    ) -> Iterator[Chunk]:
+        """Stream the completion of ``prompt``; stop within one token once ``should_stop()``."""
+        ...
+
+    def close(self) -> None:
+        """Free the model."""
+        ...

@@ -1,0 +1,50 @@
+"""Build the engine a session asks for, from resolved settings and a model choice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rlog_tui.config import Settings
+from rlog_tui.engine.backend import Backend
+from rlog_tui.engine.errors import EngineError
+from rlog_tui.engine.worker import Engine
+from rlog_tui.models import ModelChoice
+
+BACKENDS = ("llama", "openai")
+
+
+def backend_maker(settings: Settings, choice: ModelChoice | None) -> Callable[[], Backend]:
+    """A zero-argument constructor, called on the engine thread (which must own the model)."""
+    if settings.backend == "openai":
+        if not settings.base_url:
+            raise EngineError("--backend openai needs --base-url URL (e.g. http://127.0.0.1:8000)")
+        from rlog_tui.engine.openai_backend import OpenAIBackend, OpenAISettings
+
+        remote = OpenAISettings(
+            base_url=settings.base_url,
+            api_key=settings.api_key,
+            n_ctx=settings.n_ctx,
+            prompt_format=settings.prompt_format,
+        )
+        return lambda: OpenAIBackend(remote)
+    if settings.backend != "llama":
+        raise EngineError(
+            f"unknown backend {settings.backend!r}: choose one of {', '.join(BACKENDS)}"
+        )
+    if choice is None:
+        raise EngineError("no model chosen")
+    from rlog_tui.engine.llama_backend import LlamaBackend, LlamaSettings
+
+    local = LlamaSettings(
+        model_path=choice.model_path,
+        adapter_path=choice.adapter_path,
+        n_ctx=settings.n_ctx,
+        n_threads=settings.effective_threads,
+        prompt_format=settings.prompt_format,
+    )
+    return lambda: LlamaBackend(local)
+
+
+def start_engine(settings: Settings, choice: ModelChoice | None) -> Engine:
+    """Create and start an engine; the model loads on its thread while the caller goes on."""
+    return Engine(backend_maker(settings, choice)).start()

@@ -1,0 +1,289 @@
+"""The engine: one worker thread that owns the model and runs generation jobs from a queue.
+
+llama.cpp's ``Llama`` is not thread-safe, so exactly one thread creates it, uses it and closes it.
+Jobs carry a priority: a user's request is served before any background screening job, and a
+background job that is running when a user asks is stopped within one token and put back in the
+queue to run again later. Every job can be cancelled (also within one token).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from rlog_tui.engine.backend import Backend, SamplingParams
+from rlog_tui.engine.errors import EngineError
+from rlog_tui.engine.events import Done, EngineEvent, Failed, GenerationStats, Started, Tokens
+from rlog_tui.protocol import OutputOrder, Prompt, StreamParser, Task, build_prompt, check_answer
+
+logger = logging.getLogger(__name__)
+
+
+class Priority(IntEnum):
+    """Lower runs first."""
+
+    USER = 0
+    BACKGROUND = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One question for the model: a task over some log lines, in one output order."""
+
+    task: Task
+    lines: Sequence[str]
+    order: OutputOrder = OutputOrder.REASON_FIRST
+    instruction: str | None = None
+    sampling: SamplingParams = field(default_factory=SamplingParams)
+    stop_after_answer: bool = False
+    """Fast mode: stop generating as soon as ``</answer>`` closes the answer block."""
+
+
+@dataclass(eq=False)
+class Job:
+    """A submitted request; ``cancel()`` stops it within one token."""
+
+    id: int
+    request: Request
+    priority: Priority
+    on_event: Callable[[EngineEvent], None]
+    _cancelled: threading.Event = field(default_factory=threading.Event)
+    _preempted: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+
+class EngineState:
+    LOADING = "loading"
+    READY = "ready"
+    FAILED = "failed"
+    CLOSED = "closed"
+
+
+class Engine:
+    """Owns a backend on its own thread; thread-safe to call from anywhere."""
+
+    def __init__(self, make_backend: Callable[[], Backend]) -> None:
+        self._make_backend = make_backend
+        self._backend: Backend | None = None
+        self._queue: list[tuple[int, int, Job]] = []
+        self._order = itertools.count()
+        self._ids = itertools.count(1)
+        self._wakeup = threading.Condition()
+        self._running: Job | None = None
+        self._closing = False
+        self.state = EngineState.LOADING
+        self.load_error: str | None = None
+        self.description = "loading…"
+        self.ready = threading.Event()
+        self.calls = 0
+        """Generations started (for the status bar: model calls vs lines seen)."""
+        self._thread = threading.Thread(target=self._run, name="rlog-engine", daemon=True)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> Engine:
+        self._thread.start()
+        return self
+
+    def wait_ready(self, timeout: float | None = None) -> None:
+        """Block until the model is loaded; raise its load error if loading failed."""
+        if not self.ready.wait(timeout):
+            raise EngineError("the model did not finish loading in time")
+        if self.state == EngineState.FAILED:
+            raise EngineError(self.load_error or "the model failed to load")
+
+    def close(self) -> None:
+        with self._wakeup:
+            self._closing = True
+            for _, _, job in self._queue:
+                job.cancel()
+            if self._running is not None:
+                self._running.cancel()
+            self._wakeup.notify_all()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+    def __enter__(self) -> Engine:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- jobs --------------------------------------------------------------------------------
+    def submit(
+        self,
+        request: Request,
+        on_event: Callable[[EngineEvent], None],
+        priority: Priority = Priority.USER,
+    ) -> Job:
+        """Queue ``request``; ``on_event`` is called from the engine thread for each event."""
+        job = Job(next(self._ids), request, priority, on_event)
+        with self._wakeup:
+            if self._closing:
+                raise EngineError("the engine is closed")
+            heapq.heappush(self._queue, (priority, next(self._order), job))
+            running = self._running
+            if running is not None and running.priority > priority:
+                running._preempted.set()
+            self._wakeup.notify_all()
+        return job
+
+    def stream(self, request: Request, priority: Priority = Priority.USER) -> Iterator[EngineEvent]:
+        """Submit and iterate over the job's events in the caller's thread (CLI, evaluator)."""
+        events: queue.Queue[EngineEvent] = queue.Queue()
+        job = self.submit(request, events.put, priority)
+        try:
+            while True:
+                event = events.get()
+                yield event
+                if isinstance(event, Done | Failed):
+                    return
+        finally:
+            job.cancel()
+
+    @property
+    def pending(self) -> int:
+        with self._wakeup:
+            return len(self._queue)
+
+    # -- the worker thread -------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._backend = self._make_backend()
+            self.description = self._backend.description
+            self.state = EngineState.READY
+        except EngineError as error:
+            self._fail_load(str(error))
+        except Exception as error:  # a loader bug must still reach the user as one line
+            logger.exception("model load failed")
+            self._fail_load(f"model load failed: {error}")
+        finally:
+            self.ready.set()
+        while True:
+            with self._wakeup:
+                while not self._queue and not self._closing:
+                    self._wakeup.wait()
+                if self._closing:
+                    break
+                _, _, job = heapq.heappop(self._queue)
+                self._running = job
+            try:
+                self._execute(job)
+            finally:
+                with self._wakeup:
+                    self._running = None
+                    if job._preempted.is_set() and not job.cancelled and not self._closing:
+                        job._preempted.clear()
+                        heapq.heappush(self._queue, (job.priority, next(self._order), job))
+                    else:
+                        job.finished.set()
+        if self._backend is not None:
+            self._backend.close()
+        self.state = EngineState.CLOSED
+
+    def _fail_load(self, message: str) -> None:
+        self.state = EngineState.FAILED
+        self.load_error = message
+        self.description = "no model"
+        with self._wakeup:
+            pending = [job for _, _, job in self._queue]
+            self._queue.clear()
+        for job in pending:
+            job.on_event(Failed(job.id, message))
+            job.finished.set()
+
+    def _execute(self, job: Job) -> None:
+        if job.cancelled:
+            return
+        if self._backend is None:
+            job.on_event(Failed(job.id, self.load_error or "no model loaded"))
+            return
+        try:
+            self._generate(job, self._backend)
+        except EngineError as error:
+            job.on_event(Failed(job.id, str(error)))
+        except Exception as error:
+            logger.exception("generation failed")
+            job.on_event(Failed(job.id, f"generation failed: {error}"))
+
+    def _prompt_for(self, request: Request, backend: Backend) -> Prompt:
+        budget = backend.n_ctx - request.sampling.max_tokens
+        if budget < 64:
+            raise EngineError(
+                f"context of {backend.n_ctx} tokens leaves no room for a prompt with "
+                f"max_tokens={request.sampling.max_tokens}"
+            )
+        return build_prompt(
+            request.task,
+            request.lines,
+            request.order,
+            backend.prompt_format,
+            instruction=request.instruction,
+            token_budget=budget,
+            count_tokens=backend.count_tokens,
+        )
+
+    def _generate(self, job: Job, backend: Backend) -> None:
+        request = job.request
+        prompt = self._prompt_for(request, backend)
+        job.on_event(Started(job.id, prompt, backend.count_tokens(prompt.text)))
+        self.calls += 1
+        parser = StreamParser(request.order)
+        pieces: list[str] = []
+        started = time.perf_counter()
+        first_token_at: float | None = None
+        answer_at: float | None = None
+        n_chunks = 0
+        finish_reason = "stop"
+
+        def should_stop() -> bool:
+            return job.cancelled or job._preempted.is_set()
+
+        for chunk in backend.generate(prompt.text, request.sampling, should_stop):
+            if chunk.text:
+                n_chunks += 1
+                if first_token_at is None:
+                    first_token_at = time.perf_counter()
+                pieces.append(chunk.text)
+                segments = parser.feed(chunk.text)
+                if segments:
+                    job.on_event(Tokens(job.id, tuple(segments)))
+                if parser.answer_closed and answer_at is None:
+                    answer_at = time.perf_counter() - started
+            if chunk.finish_reason:
+                finish_reason = chunk.finish_reason
+            if request.stop_after_answer and parser.answer_closed:
+                finish_reason = "answer"
+                break
+            if should_stop():
+                finish_reason = "cancelled"
+                break
+        if job._preempted.is_set() and not job.cancelled:
+            return  # put back in the queue by the worker loop; no events for this attempt
+        if job.cancelled:
+            finish_reason = "cancelled"
+        parsed = parser.close(stopped_after_answer=finish_reason == "answer")
+        total = time.perf_counter() - started
+        stats = GenerationStats(
+            prompt_tokens=backend.count_tokens(prompt.text),
+            completion_tokens=n_chunks,
+            time_to_first_token=(first_token_at - started) if first_token_at else total,
+            time_to_answer=answer_at,
+            total_time=total,
+            finish_reason=finish_reason,
+        )
+        answer = check_answer(request.task, parsed.answer)
+        job.on_event(Done(job.id, "".join(pieces), parsed, answer, stats))

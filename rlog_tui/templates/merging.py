@@ -1,0 +1,56 @@
+"""Token-level generalisation: how a template token absorbs a differing line token.
+
+Replacing a whole differing token by `<*>` loses constant text the ground truth (and a reader)
+keeps: `rhost=10.0.0.1` and `rhost=example.org` should give `rhost=<*>`, `()` and `(host)` give
+`(<*>)`. So a merge keeps the common prefix up to a delimiter and the common suffix from a
+delimiter, and a template token that holds `<*>` matches a line token when the line fits it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rlog_tui.templates.masking import WILDCARD
+
+# A kept prefix must end with one of these, a kept suffix must start with one: cutting a word in
+# two (`ssh1`/`ssh2` → `ssh<*>`) would invent structure that is not there.
+_PREFIX_END = frozenset("=:([{/@#\"'|")
+_SUFFIX_START = frozenset(")]}\"',;:|.")
+
+
+@lru_cache(maxsize=4096)
+def _pattern(template_token: str) -> re.Pattern[str]:
+    parts = template_token.split(WILDCARD)
+    return re.compile(".*?".join(re.escape(p) for p in parts), re.DOTALL)
+
+
+def token_matches(template_token: str, token: str) -> bool:
+    """Whether `token` is an instance of `template_token` (which may hold `<*>`)."""
+    if template_token in (token, WILDCARD):
+        return True
+    if WILDCARD not in template_token:
+        return False
+    return _pattern(template_token).fullmatch(token) is not None
+
+
+def merge_token(template_token: str, token: str) -> str:
+    """The most specific token that both `template_token` and `token` are instances of."""
+    if token_matches(template_token, token):
+        return template_token
+    limit = min(len(template_token), len(token))
+    p = 0
+    while p < limit and template_token[p] == token[p]:
+        p += 1
+    while p > 0 and template_token[p - 1] not in _PREFIX_END:
+        p -= 1
+    s = 0
+    limit -= p
+    while s < limit and template_token[-1 - s] == token[-1 - s]:
+        s += 1
+    while s > 0 and template_token[-s] not in _SUFFIX_START:
+        s -= 1
+    if p == 0 and s == 0:
+        return WILDCARD
+    merged = template_token[:p] + WILDCARD + (template_token[-s:] if s else "")
+    return merged.replace("<*><*>", WILDCARD)

@@ -1,0 +1,1 @@
+"""Textual widgets of the TUI. Only this package and ``app`` import Textual."""

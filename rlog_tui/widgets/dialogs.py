@@ -1,0 +1,147 @@
+"""Modal screens: pick a task, ask for a number, show what was sent to the model, help."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from rlog_tui.protocol import TASKS, Prompt, Task
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 90%; max-width: 110; height: auto; max-height: 90%;
+    border: thick $primary; background: $surface; padding: 1 2; }}
+"""
+
+
+class TaskPicker(ModalScreen[Task | None]):
+    """Choose one of the five tasks (or press its number)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="TaskPicker")
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close")] + [
+        Binding(str(number), f"choose({number - 1})", show=False) for number in range(1, 6)
+    ]
+
+    def __init__(self, current: Task) -> None:
+        super().__init__()
+        self._current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Task for the selected lines (1-5, enter to choose, esc to close)")
+            options = [
+                Option(f"{n}. {spec.title} ({spec.short}): {spec.instruction}", id=task.value)
+                for n, (task, spec) in enumerate(TASKS.items(), start=1)
+            ]
+            yield OptionList(*options)
+
+    def on_mount(self) -> None:
+        option_list = self.query_one(OptionList)
+        option_list.highlighted = list(TASKS).index(self._current)
+        option_list.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(Task(event.option.id))
+
+    def action_choose(self, index: int) -> None:
+        self.dismiss(list(TASKS)[index])
+
+
+class NumberPrompt(ModalScreen[int | None]):
+    """Ask for a positive whole number (e.g. how many of the last lines to select)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="NumberPrompt")
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+
+    def __init__(self, question: str, default: int) -> None:
+        super().__init__()
+        self._question = question
+        self._default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self._question)
+            yield Input(str(self._default), type="integer", id="number")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        try:
+            value = int(event.value)
+        except ValueError:
+            value = 0
+        if value < 1:
+            self.notify("enter a whole number of at least 1", severity="error")
+            return
+        self.dismiss(value)
+
+
+class PromptViewer(ModalScreen[None]):
+    """Exactly what was sent to the model for the last request, notices first."""
+
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="PromptViewer")
+        + """
+    PromptViewer #sent { height: auto; max-height: 30; border: round $secondary; }
+    PromptViewer #notice { color: $warning; }
+    """
+    )
+    BINDINGS = [Binding("escape,q,w", "dismiss(None)", "Close")]
+
+    def __init__(self, prompt: Prompt | None, prompt_tokens: int | None) -> None:
+        super().__init__()
+        self._prompt = prompt
+        self._tokens = prompt_tokens
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            if self._prompt is None:
+                yield Label("Nothing has been sent to the model yet.")
+                return
+            prompt = self._prompt
+            yield Label(
+                f"{TASKS[prompt.task].title}, {prompt.order.value}: {prompt.lines_sent} line(s), "
+                f"{self._tokens} tokens (esc to close)"
+            )
+            if prompt.notice:
+                yield Static(Text(prompt.notice), id="notice")
+            with VerticalScroll(id="sent"):
+                yield Static(Text(prompt.text))
+
+
+HELP = """\
+# rlog keys
+
+| key | what it does |
+|---|---|
+| **enter** | ask the model about the selection (or the last 20 lines) |
+| **t** / **1**-**5** | pick the task: parse, anomaly, interpret, root cause, solution |
+| **f** | fast mode: answer first, stop at `</answer>` |
+| **esc** | cancel the running request, else clear the selection |
+| **↑ ↓ pgup pgdn home** | move the cursor (scrolling up pauses following) |
+| **shift+↑ ↓**, **space** | extend the selection / start a range at the cursor |
+| **l** | select the last N lines |
+| **end** | follow the newest lines again |
+| **/** then **n N** | search, next / previous match |
+| **\\\\** | live filter: a regex; `!regex` hides matching lines; empty clears |
+| **w** | show exactly what was sent to the model |
+| **tab** | next file (when following several) |
+| **ctrl+p** | command palette · **ctrl+q** quit |
+
+Log lines are data: escape sequences are shown as text (␛), and nothing the model says is run.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = DIALOG_CSS.format(name="HelpScreen")
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss(None)", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Markdown(HELP)

@@ -1,0 +1,138 @@
+"""The OpenAI-compatible backend against a real llama.cpp server started on loopback."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from rlog_tui.engine import (
+    BackendUnavailable,
+    Done,
+    Engine,
+    Request,
+    SamplingParams,
+    Started,
+    Tokens,
+)
+from rlog_tui.engine.openai_backend import OpenAIBackend, OpenAISettings
+from rlog_tui.protocol import OutputOrder, PromptStyle, Task, format_grammar
+
+pytest.importorskip("uvicorn", reason="needs llama-cpp-python[server] (the dev extra)")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server_url(embedded_model) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(embedded_model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "2048",
+            "--n_threads",
+            "1",
+            "--model_alias",
+            "gemma-3-270m",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail("llama_cpp.server exited during start-up")
+            try:
+                with urllib.request.urlopen(url + "/v1/models", timeout=2) as response:
+                    json.loads(response.read())
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("llama_cpp.server did not start within 120 s")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_streams_a_response_from_the_server(server_url):
+    engine = Engine(lambda: OpenAIBackend(OpenAISettings(base_url=server_url, n_ctx=2048))).start()
+    try:
+        engine.wait_ready(timeout=60)
+        assert "gemma-3-270m" in engine.description
+        events = list(
+            engine.stream(
+                Request(
+                    Task.ANOMALY,
+                    ["kernel: Out of memory: Kill process 1234"],
+                    sampling=SamplingParams(max_tokens=12),
+                )
+            )
+        )
+    finally:
+        engine.close()
+    assert isinstance(events[0], Started)
+    assert events[0].prompt.text.startswith("<start_of_turn>user")  # gemma turns, chosen by name
+    assert any(isinstance(e, Tokens) for e in events)
+    assert isinstance(events[-1], Done) and events[-1].raw_text
+
+
+def test_server_counts_tokens_like_the_local_model(server_url, llama_engine):
+    backend = OpenAIBackend(OpenAISettings(base_url=server_url))
+    text = "<start_of_turn>user\nhello<end_of_turn>"
+    assert backend.prompt_format.style is PromptStyle.GEMMA
+    local = llama_engine._backend.count_tokens(text)
+    assert abs(backend.count_tokens(text) - local) <= 1  # the server may or may not add BOS
+
+
+def test_fast_mode_cancels_the_stream_after_the_answer(server_url):
+    engine = Engine(lambda: OpenAIBackend(OpenAISettings(base_url=server_url))).start()
+    try:
+        engine.wait_ready(timeout=60)
+        done = list(
+            engine.stream(
+                Request(
+                    Task.ANOMALY,
+                    ["disk full"],
+                    order=OutputOrder.ANSWER_FIRST,
+                    sampling=SamplingParams(
+                        max_tokens=200,
+                        grammar=format_grammar(Task.ANOMALY, OutputOrder.ANSWER_FIRST),
+                    ),
+                    stop_after_answer=True,
+                )
+            )
+        )[-1]
+    finally:
+        engine.close()
+    assert isinstance(done, Done)
+    assert done.stats.finish_reason == "answer"
+    assert done.answer.text in {"normal", "abnormal"}
+    assert "<think>" not in done.raw_text
+
+
+def test_unreachable_server_is_one_clear_error():
+    with pytest.raises(BackendUnavailable, match=r"cannot reach http://127\.0\.0\.1"):
+        OpenAIBackend(OpenAISettings(base_url=f"http://127.0.0.1:{free_port()}", timeout=5))

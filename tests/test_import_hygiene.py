@@ -1,0 +1,39 @@
+"""Boundaries of the architecture: pure modules import no UI, the runtime imports no torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+PURE = [
+    "rlog_tui.protocol",
+    "rlog_tui.engine",
+    "rlog_tui.source",
+    "rlog_tui.templates",
+    "rlog_tui.selection",
+    "rlog_tui.levels",
+    "rlog_tui.safe_text",
+    "rlog_tui.models",
+    "rlog_tui.config",
+]
+
+
+def imported_after(module: str) -> set[str]:
+    code = f"import sys, {module}; print('\\n'.join(sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return set(result.stdout.split())
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_pure_modules_import_no_textual_or_rich(module):
+    loaded = imported_after(module)
+    assert not {"textual", "rich"} & loaded
+
+
+def test_the_tui_and_cli_never_import_torch():
+    loaded = imported_after("rlog_tui.app") | imported_after("rlog_tui.cli")
+    assert not {"torch", "transformers", "trl", "peft"} & loaded

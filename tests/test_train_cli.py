@@ -1,0 +1,57 @@
+"""``rlog-train data stats`` prints the split table, and fails in one line without data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from rlog_train.cli import app
+from rlog_train.data import DataDirNotFound, find_data_dir
+
+runner = CliRunner()
+
+
+def _has_data() -> bool:
+    try:
+        find_data_dir()
+    except DataDirNotFound:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _has_data(), reason="research data not found")
+def test_data_stats_prints_every_task_and_split():
+    result = runner.invoke(app, ["data", "stats"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1].split("|")[2].strip() == "task"
+    rows = [[cell.strip() for cell in line.split("|")[1:-1]] for line in lines[3:]]
+    assert len(rows) == 11
+    assert ["L.P.", "parse", "test", "10754", "1846", "7", "-"] in rows
+    assert ["A.D.", "anomaly", "train", "332", "-", "2", "329"] in rows
+
+
+def test_missing_data_dir_is_one_line_and_exit_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("RLOG_DATA_DIR", str(tmp_path / "absent"))
+    result = runner.invoke(app, ["data", "stats"])
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0
+    assert "RLOG_DATA_DIR" in result.output
+
+
+def test_data_dir_without_files_is_a_clean_error(tmp_path):
+    result = runner.invoke(app, ["data", "stats", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "missing data file" in result.output
+
+
+def test_data_metrics_rewards_and_cli_import_neither_torch_nor_textual():
+    code = (
+        "import sys, rlog_train.data, rlog_train.metrics, rlog_train.rewards, rlog_train.cli\n"
+        "heavy = {'torch', 'transformers', 'trl', 'textual'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from rlog_tui.compression import fit_prompt
 from rlog_tui.engine.backend import Backend, SamplingParams
 from rlog_tui.engine.errors import EngineError
 from rlog_tui.engine.events import Done, EngineEvent, Failed, GenerationStats, Started, Tokens
@@ -44,6 +45,8 @@ class Request:
     sampling: SamplingParams = field(default_factory=SamplingParams)
     stop_after_answer: bool = False
     """Fast mode: stop generating as soon as ``</answer>`` closes the answer block."""
+    compress: bool = False
+    """Lines that do not fit the context are sent as templates with counts (``compression``)."""
 
 
 @dataclass(eq=False)
@@ -226,7 +229,8 @@ class Engine:
                 f"context of {backend.n_ctx} tokens leaves no room for a prompt with "
                 f"max_tokens={request.sampling.max_tokens}"
             )
-        return build_prompt(
+        build = fit_prompt if request.compress else build_prompt
+        return build(
             request.task,
             request.lines,
             request.order,
@@ -239,7 +243,8 @@ class Engine:
     def _generate(self, job: Job, backend: Backend) -> None:
         request = job.request
         prompt = self._prompt_for(request, backend)
-        job.on_event(Started(job.id, prompt, backend.count_tokens(prompt.text)))
+        prompt_tokens = backend.count_tokens(prompt.text)
+        job.on_event(Started(job.id, prompt, prompt_tokens))
         self.calls += 1
         parser = StreamParser(request.order)
         pieces: list[str] = []
@@ -278,7 +283,7 @@ class Engine:
         parsed = parser.close(stopped_after_answer=finish_reason == "answer")
         total = time.perf_counter() - started
         stats = GenerationStats(
-            prompt_tokens=backend.count_tokens(prompt.text),
+            prompt_tokens=prompt_tokens,
             completion_tokens=n_chunks,
             time_to_first_token=(first_token_at - started) if first_token_at else total,
             time_to_answer=answer_at,

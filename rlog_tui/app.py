@@ -11,8 +11,11 @@ from __future__ import annotations
 import logging
 import queue
 import re
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
@@ -21,16 +24,19 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import ContentSwitcher, Footer, Header, Input, Static
 
+from rlog_tui.compression import template_request_parts
 from rlog_tui.config import Settings
 from rlog_tui.engine import Done, Engine, EngineEvent, Failed, Job, Request, Started, Tokens
 from rlog_tui.engine.backend import SamplingParams
 from rlog_tui.engine.worker import EngineState
 from rlog_tui.protocol import TASKS, OutputOrder, Prompt, Task
+from rlog_tui.screener import Screener, SourceTemplates
 from rlog_tui.source import Appended, Deleted, FileWatcher, LogFile, Rotated, SourceEvent, Truncated
 from rlog_tui.widgets.commands import RlogCommands
 from rlog_tui.widgets.dialogs import HelpScreen, NumberPrompt, PromptViewer, TaskPicker
 from rlog_tui.widgets.reasoning_pane import ReasoningPane
 from rlog_tui.widgets.tail_view import TailView
+from rlog_tui.widgets.templates_panel import PanelEntry, TemplatesPanel
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +46,12 @@ INDEX_CHUNK_BYTES = 1 << 20
 """Bytes of older lines indexed per UI tick: the last screen shows at once, the rest fills in."""
 FILTER_CHUNK = 20_000
 """Lines scanned per UI tick while a filter is (re)computed, so huge files never freeze the UI."""
+MINE_BUDGET_S = 0.012
+"""Seconds of template mining per UI tick (every 20 ms): big files are mined without a stall."""
+NEW_TEMPLATE_SECONDS = 300.0
+"""A template that appeared after the first full pass is highlighted as new for this long."""
+EXPLAIN_EXAMPLES = 3
+RATE_BUCKETS = 48
 
 
 class RlogApp(App[None]):
@@ -53,6 +65,9 @@ class RlogApp(App[None]):
     #filter, #search { display: none; height: 3; }
     #filter.open, #search.open { display: block; }
     #status { height: 1; background: $boost; color: $text-muted; padding: 0 1; }
+    #views { height: 1fr; }
+    #templates { display: none; }
+    #templates.open { display: block; }
     """
     COMMANDS = App.COMMANDS | {RlogCommands}
     BINDINGS = [
@@ -66,6 +81,7 @@ class RlogApp(App[None]):
         Binding("w", "show_prompt", "What was sent", show=False),
         Binding("l", "select_last", "Last N", show=False),
         Binding("tab", "next_file", "Next file", show=False),
+        Binding("p", "toggle_templates", "Templates", show=False),
         *[
             Binding(str(n), f"set_task('{task.value}')", show=False)
             for n, task in enumerate(TASKS, start=1)
@@ -84,7 +100,10 @@ class RlogApp(App[None]):
         fast: bool = False,
         settings: Settings | None = None,
         watch_files: bool = True,
+        screener: Screener | None = None,
     ) -> None:
+        """``screener``: mines templates and judges new ones; without one, templates are mined
+        and shown but no model is called in the background (tests, ``--no-screen``)."""
         super().__init__()
         self.sources = sources
         self.engine = engine
@@ -101,6 +120,11 @@ class RlogApp(App[None]):
         self._current = 0
         self._line_filters: list[tuple[re.Pattern[str], bool] | None] = [None] * len(sources)
         self._filter_scans: dict[int, tuple[int, list[int]]] = {}
+        self.screener = screener if screener is not None else Screener(None)
+        self._mining = [SourceTemplates() for _ in sources]
+        self._template_filters: list[int | None] = [None] * len(sources)
+        self._mined_once_at: float | None = None
+        self._panel_state: tuple[int, int, int] | None = None
         self.set_reactive(RlogApp.fast, fast)
 
     # -- layout ------------------------------------------------------------------------------
@@ -115,6 +139,7 @@ class RlogApp(App[None]):
                 with ContentSwitcher(initial="view-0", id="views"):
                     for index, source in enumerate(self.sources):
                         yield TailView(source.line, source.line_count, id=f"view-{index}")
+                yield TemplatesPanel(id="templates")
             yield ReasoningPane(id="reasoning")
         yield Static(id="status")
         yield Footer()
@@ -123,22 +148,33 @@ class RlogApp(App[None]):
         self._update_subtitle()
         self.view.focus()
         for index in range(len(self.sources)):
-            self.query_one(f"#view-{index}", TailView).scroll_end(animate=False, immediate=True)
+            view = self.query_one(f"#view-{index}", TailView)
+            view.flagged = self._flag_checker(index)
+            view.scroll_end(animate=False, immediate=True)
         self.set_interval(0.05, self._drain_engine_events)
         self.set_interval(0.1, self._apply_file_changes)
         self.set_interval(1.0, self._refresh_all)  # safety net under the watcher
         self.set_interval(0.5, self._update_status)
         self.set_interval(0.02, self._index_older_lines)
+        self.set_interval(0.02, self._mine_lines)
+        self.call_after_refresh(self._scroll_followers)
         if self._watch_files:
             self._watcher = FileWatcher([s.path for s in self.sources], self._changed.put)
             self._watcher.start()
         self._update_status()
+
+    def _scroll_followers(self) -> None:
+        """Views that follow show their newest line (again after the layout changed)."""
+        for view in self.query(TailView).results(TailView):
+            if view.following and view.cursor is None:
+                view.scroll_end(animate=False, immediate=True)
 
     def on_unmount(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
         if self.job is not None:
             self.job.cancel()
+        self.screener.close()
 
     @property
     def view(self) -> TailView:
@@ -154,6 +190,8 @@ class RlogApp(App[None]):
 
     # -- files -------------------------------------------------------------------------------
     def _apply_file_changes(self) -> None:
+        if not self.is_running:
+            return  # a timer firing while the app shuts down
         changed: set[Path] = set()
         while True:
             try:
@@ -166,17 +204,22 @@ class RlogApp(App[None]):
 
     def _index_older_lines(self) -> None:
         """Grow each file's index backwards a chunk at a time (on the UI thread: no races)."""
+        if not self.is_running:
+            return  # a timer firing while the app shuts down
         for index, source in enumerate(self.sources):
             if source.fully_indexed:
                 continue
             added = source.index_older(INDEX_CHUNK_BYTES)
             if added:
+                self._mining[index].lines_prepended(added)
                 new_rows = self._matching(index, 0, added)
                 self.query_one(f"#view-{index}", TailView).lines_prepended(
                     added, source.line_count, new_rows
                 )
 
     def _refresh_all(self) -> None:
+        if not self.is_running:
+            return  # a timer firing while the app shuts down
         for index in range(len(self.sources)):
             self._refresh_source(index)
 
@@ -189,6 +232,7 @@ class RlogApp(App[None]):
                 new_rows = self._matching(index, event.first_line, event.first_line + event.count)
                 view.lines_added(source.line_count, new_rows)
             elif isinstance(event, Truncated | Rotated):
+                self._mining[index].reset()
                 view.reset(source.line_count)
                 if self._line_filters[index] is not None:
                     self._start_filter_scan(index)
@@ -216,7 +260,11 @@ class RlogApp(App[None]):
         text = event.value
         exclude = text.startswith("!")
         pattern = text[1:] if exclude else text
+        if text:
+            self._template_filters[self._current] = None
         if not pattern:
+            if self._template_filters[self._current] is not None:
+                return
             self._line_filters[self._current] = None
             self._filter_scans.pop(self._current, None)
             self.view.set_rows(None)
@@ -253,6 +301,10 @@ class RlogApp(App[None]):
         view.focus()
 
     def _matching(self, index: int, start: int, stop: int) -> list[int] | None:
+        template_id = self._template_filters[index]
+        if template_id is not None:
+            ids = self._mining[index]
+            return [line for line in range(start, stop) if ids.template_of(line) == template_id]
         spec = self._line_filters[index]
         if spec is None:
             return None
@@ -306,19 +358,42 @@ class RlogApp(App[None]):
         if not lines:
             self.notify("no lines to analyse yet", severity="warning")
             return
+        span = f"line {lines[0][0]}" if len(lines) == 1 else f"lines {lines[0][0]}-{lines[-1][0]}"
+        self._send(task, [text for _, text in lines], f"{self.source.path.name} {span}")
+
+    def explain_template(self, template_id: int, task: Task = Task.INTERPRET) -> None:
+        """Ask ``task`` about one template: its text, its count and a few example lines."""
+        template = self.screener.miner.get(template_id)
+        info = self.screener.info(template_id)
+        if template is None or info is None:
+            self.notify("that template is no longer known", severity="warning")
+            return
+        instruction, lines = template_request_parts(
+            task, template.text, template.count, info.examples[:EXPLAIN_EXAMPLES]
+        )
+        self._send(task, lines, f"template #{template_id} ({template.count:,} lines)", instruction)
+
+    def _send(
+        self, task: Task, lines: Sequence[str], description: str, instruction: str | None = None
+    ) -> None:
+        """Submit a user request (it pre-empts background screening), replacing any running one.
+
+        ``compress=True``: lines that do not fit the model's context go as templates with counts.
+        """
         if self.job is not None:
             self.job.cancel()
         engine = self.fast_engine if self.fast and self.fast_engine else self.engine
         order = OutputOrder.ANSWER_FIRST if self.fast else OutputOrder.REASON_FIRST
         request = Request(
             task=task,
-            lines=[text for _, text in lines],
+            lines=list(lines),
             order=order,
+            instruction=instruction,
             sampling=SamplingParams(max_tokens=self.settings.max_tokens),
             stop_after_answer=self.fast,
+            compress=True,
         )
-        span = f"line {lines[0][0]}" if len(lines) == 1 else f"lines {lines[0][0]}-{lines[-1][0]}"
-        self.pane.begin(task, f"{self.source.path.name} {span}", self.fast)
+        self.pane.begin(task, description, self.fast)
         if engine.state == EngineState.LOADING:
             self.pane.set_status("loading the model…")
         self.job = engine.submit(request, self._inbox.put)
@@ -328,6 +403,9 @@ class RlogApp(App[None]):
             self.job.cancel()
             self.pane.set_status("cancelling…")
             return
+        if self.panel.table.has_focus:
+            self.view.focus()
+            return
         for box in self.query("#filter, #search").results(Input):
             if box.has_focus:
                 box.set_class(bool(box.value), "open")
@@ -336,6 +414,10 @@ class RlogApp(App[None]):
         self.view.clear_selection()
 
     def _drain_engine_events(self) -> None:
+        if not self.is_running:
+            return  # a timer firing while the app shuts down
+        if self.screener.pump():
+            self._verdicts_changed()
         tokens = []
         while True:
             try:
@@ -409,6 +491,137 @@ class RlogApp(App[None]):
             self.view.focus()
             self._update_status()
 
+    # -- templates -----------------------------------------------------------------------------
+    @property
+    def panel(self) -> TemplatesPanel:
+        return self.query_one(TemplatesPanel)
+
+    def _flag_checker(self, index: int) -> Callable[[int], bool]:
+        mining, is_abnormal = self._mining[index], self.screener.is_abnormal
+        return lambda line: is_abnormal(mining.template_of(line))
+
+    def _mine_lines(self) -> None:
+        """Mine a time-boxed chunk of each source; extend a template filter with what matched."""
+        if not self.is_running:
+            return  # a timer firing while the app shuts down
+        budget = MINE_BUDGET_S / max(1, len(self.sources))
+        for index, source in enumerate(self.sources):
+            mining = self._mining[index]
+            if mining.complete(source.line_count):
+                continue
+            mined = mining.mine(self.screener, source.lines, source.line_count, budget)
+            if not mined.count:
+                continue
+            view = self.query_one(f"#view-{index}", TailView)
+            view.refresh()  # cached verdicts may flag the lines just mined
+            template_id = self._template_filters[index]
+            if template_id is None:
+                continue
+            if mined.backward[0] < mined.backward[1]:
+                view.set_rows(self._template_rows(index, template_id))
+            else:
+                view.lines_added(source.line_count, self._matching(index, *mined.forward))
+        if self._mined_once_at is None and all(
+            m.complete(s.line_count) for m, s in zip(self._mining, self.sources, strict=True)
+        ):
+            self._mined_once_at = time.monotonic()
+
+    def _template_rows(self, index: int, template_id: int) -> list[int]:
+        ids = np.frombuffer(self._mining[index].ids, dtype=np.uint32)
+        return np.flatnonzero(ids == template_id).tolist()
+
+    def _verdicts_changed(self) -> None:
+        for view in self.query(TailView).results(TailView):
+            view.refresh()
+        self._panel_state = None
+        if self.panel.has_class("open"):
+            self._refresh_panel()
+
+    def filter_by_template(self, template_id: int | None) -> None:
+        """Show only the lines of one template in the current view (None, or again: clear)."""
+        index = self._current
+        if template_id == self._template_filters[index]:
+            template_id = None
+        box = self.query_one("#filter", Input)
+        with box.prevent(Input.Changed):
+            box.value = ""
+        box.set_class(False, "open")
+        self._line_filters[index] = None
+        self._filter_scans.pop(index, None)
+        self._template_filters[index] = template_id
+        self.view.set_rows(None if template_id is None else self._template_rows(index, template_id))
+        self._update_status()
+
+    def action_toggle_templates(self) -> None:
+        panel = self.panel
+        opening = not panel.has_class("open")
+        panel.set_class(opening, "open")
+        self.call_after_refresh(self._scroll_followers)
+        if opening:
+            self._panel_state = None
+            self._refresh_panel()
+            panel.table.focus()
+        else:
+            self.view.focus()
+
+    def action_explain_template(self) -> None:
+        template_id = self.panel.highlighted
+        if template_id is None:
+            self.notify("open the templates panel (p) and highlight one", severity="warning")
+            return
+        self.explain_template(template_id)
+
+    def action_clear_template_filter(self) -> None:
+        if self._template_filters[self._current] is not None:
+            self.filter_by_template(None)
+
+    def on_templates_panel_chosen(self, message: TemplatesPanel.Chosen) -> None:
+        self.filter_by_template(message.template_id)
+
+    def on_templates_panel_explain(self, message: TemplatesPanel.Explain) -> None:
+        self.explain_template(message.template_id)
+
+    def on_templates_panel_highlighted(self, message: TemplatesPanel.Highlighted) -> None:
+        positions = self._template_rows(self._current, message.template_id)
+        total = max(1, len(self._mining[self._current].ids))
+        buckets = np.bincount(
+            np.asarray(positions, dtype=np.int64) * RATE_BUCKETS // total, minlength=RATE_BUCKETS
+        )
+        self.panel.show_rate(
+            buckets.tolist(),
+            f"template #{message.template_id}: {len(positions):,} lines in "
+            f"{self.source.path.name}, across the file in {RATE_BUCKETS} slices",
+        )
+
+    def _refresh_panel(self) -> None:
+        screener = self.screener
+        state = (screener.lines_seen, len(screener.miner), screener.calls + screener.cache_hits)
+        if state == self._panel_state:
+            return
+        self._panel_state = state
+        now = time.monotonic()
+        baseline = self._mined_once_at
+        entries = []
+        for template, info in screener.templates():
+            if info.verdict is not None:
+                verdict = info.verdict.label
+            elif screener.engine is None:
+                verdict = "-"
+            else:
+                verdict = {"screening": "judging…"}.get(info.state, info.state)
+            # "New": appeared after the first full pass over the files, and recently.
+            is_new = (
+                baseline is not None
+                and info.created > baseline
+                and now - info.created < NEW_TEMPLATE_SECONDS
+            )
+            entries.append(
+                PanelEntry(
+                    template.id, template.count, template.text, verdict, info.last_seen, is_new
+                )
+            )
+        self.panel.show(entries, f"{len(entries):,} templates")
+
     def on_tail_view_selection_changed(self) -> None:
         self._update_status()
 
@@ -417,6 +630,8 @@ class RlogApp(App[None]):
         self.sub_title = f"{mode} · task: {TASKS[self.analysis_task].title}"
 
     def _update_status(self) -> None:
+        if not self.is_running:
+            return  # a timer firing while the app shuts down
         view = self.view
         parts = [f"{self.source.path.name}: {self.source.line_count:,} lines"]
         if not self.source.fully_indexed:
@@ -424,6 +639,10 @@ class RlogApp(App[None]):
         if self._line_filters[self._current] is not None:
             scanning = " (scanning…)" if self._current in self._filter_scans else ""
             parts.append(f"filter: {view.row_count:,} shown{scanning}")
+        if self._template_filters[self._current] is not None:
+            parts.append(
+                f"template #{self._template_filters[self._current]}: {view.row_count:,} shown"
+            )
         rows = view.selected_rows()
         if rows:
             first, last = view.line_at(rows[0]) + 1, view.line_at(rows[1]) + 1
@@ -438,8 +657,17 @@ class RlogApp(App[None]):
         state = {EngineState.LOADING: "loading model…", EngineState.FAILED: "model failed"}.get(
             engine.state, engine.description
         )
-        parts.append(f"model: {state} · calls {engine.calls}")
+        screener = self.screener
+        mining = "" if self._mined_once_at is not None else " (mining…)"
+        waiting = f" ({screener.waiting} queued)" if screener.busy else ""
+        parts.append(
+            f"templates {len(screener.miner):,}{mining} · "
+            f"model calls {screener.calls:,} / lines {screener.lines_seen:,}{waiting}"
+        )
+        parts.append(f"model: {state}")
         self.query_one("#status", Static).update(Text(" │ ".join(parts)))
+        if self.panel.has_class("open"):
+            self._refresh_panel()
 
 
 def _done_status(event: Done) -> str:

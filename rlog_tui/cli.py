@@ -22,7 +22,7 @@ from rlog_tui.engine.backend import SamplingParams
 from rlog_tui.engine.factory import start_engine
 from rlog_tui.engine.worker import Request
 from rlog_tui.models import ModelChoice, ModelResolutionError, resolve_model
-from rlog_tui.protocol import TASKS, OutputOrder, task_from_name
+from rlog_tui.protocol import TASKS, OutputOrder, Task, task_from_name
 from rlog_tui.selection import SelectionError, apply_selection, make_selection
 from rlog_tui.source import LogFile, SourceError
 
@@ -99,6 +99,20 @@ def tail(
     fast: Annotated[
         bool, typer.Option("--fast", help="Start in fast mode (answer first).")
     ] = False,
+    screen: Annotated[
+        bool,
+        typer.Option(
+            "--screen/--no-screen",
+            help="Judge each new log template with the model in the background (cached).",
+        ),
+    ] = True,
+    constrain: Annotated[
+        bool,
+        typer.Option(
+            "--constrain",
+            help="Screening verdicts forced to a label by a grammar (format, not quality).",
+        ),
+    ] = False,
     model: ModelOpt = None,
     adapter: AdapterOpt = None,
     backend: BackendOpt = None,
@@ -110,7 +124,7 @@ def tail(
     """Follow log files in the TUI and ask the model about selected lines.
 
     Keys: space select a line, shift+up/down extend, l select the last N, t pick the task,
-    enter ask, esc cancel, f fast mode, / search, \\ filter, ? help, ctrl+p commands.
+    enter ask, esc cancel, f fast mode, / search, \\ filter, p templates, ? help, ctrl+p commands.
     """
     _setup_logging(debug)
     resolved = _settings(
@@ -120,12 +134,28 @@ def tail(
     choice = _choice(resolved, fast=False)
     fast_choice = _choice(resolved, fast=True) if resolved.settings.fast_model else None
     from rlog_tui.app import RlogApp
+    from rlog_tui.screener import Screener, model_identity
+    from rlog_tui.verdict_cache import VerdictCache
 
     engine = start_engine(resolved.settings, choice)
     fast_engine = start_engine(resolved.settings, fast_choice) if fast_choice else None
+    screener = None
+    if screen:
+        screen_choice = fast_choice or choice
+        screener = Screener(
+            fast_engine or engine,
+            cache=VerdictCache(),
+            model_id=model_identity(screen_choice, "") if screen_choice else None,
+            constrain=constrain,
+        )
     try:
         RlogApp(
-            sources, engine, fast_engine=fast_engine, fast=fast, settings=resolved.settings
+            sources,
+            engine,
+            fast_engine=fast_engine,
+            fast=fast,
+            settings=resolved.settings,
+            screener=screener,
         ).run()
     finally:
         engine.close()
@@ -154,6 +184,22 @@ def analyze(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object (reasoning and answer as fields).")
     ] = False,
+    screen_all: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Screen the whole file: anomaly task once per log template (cached), then a "
+            "report of templates, counts, verdicts and abnormal lines (with --task anomaly).",
+        ),
+    ] = False,
+    constrain: Annotated[
+        bool,
+        typer.Option(
+            "--constrain",
+            help="With --all: force each verdict to be a label (grammar). Constrains the format, "
+            "not the quality of an untrained model's guess.",
+        ),
+    ] = False,
     max_tokens: Annotated[
         int | None, typer.Option("--max-tokens", help="Longest response in tokens (default 768).")
     ] = None,
@@ -167,11 +213,29 @@ def analyze(
 ) -> None:
     """Analyse lines of a file offline: the answer streams to stdout, the reasoning to stderr.
 
+    With --all (anomaly only) every distinct log template is judged once and the report lists
+    templates, counts, verdicts, the first lines of each abnormal one and the model calls made.
+
     Exit status: 0 a well-formed answer, 3 the model's answer was malformed or outside the task's
     schema (still printed), 1 an error (bad file, model, selection), 2 bad usage.
     """
     _setup_logging(debug)
     the_task = task_from_name(task)
+    if screen_all:
+        if the_task is not Task.ANOMALY:
+            raise SelectionError("--all screens with the anomaly task only: use --task anomaly")
+        if lines or grep or last:
+            raise SelectionError("--all screens the whole file: drop --lines, --grep and --last")
+        resolved = _settings(
+            model=model,
+            adapter=adapter,
+            backend=backend,
+            base_url=base_url,
+            threads=threads,
+            ctx=ctx,
+        )
+        _screen_file(file, resolved, constrain=constrain, as_json=as_json)
+        return
     selection = make_selection(lines, grep, last)
     resolved = _settings(
         model=model,
@@ -193,6 +257,7 @@ def analyze(
         order=order,
         sampling=SamplingParams(max_tokens=resolved.settings.max_tokens),
         stop_after_answer=fast,
+        compress=True,
     )
     engine = start_engine(resolved.settings, choice)
     try:
@@ -234,6 +299,41 @@ def analyze(
             problems = "; ".join([*done.parsed.problems, done.answer.problem]).strip("; ")
             typer.echo(f"rlog: the model's answer is malformed: {problems}", err=True)
         raise typer.Exit(EXIT_BAD_ANSWER)
+
+
+SCREEN_CHUNK = 10_000
+
+
+def _screen_file(file: Path, resolved: Resolved, *, constrain: bool, as_json: bool) -> None:
+    """``analyze --all``: mine every line, judge each template once, print the report."""
+    from rlog_tui.screener import Screener, model_identity
+    from rlog_tui.screening_report import build_report
+    from rlog_tui.verdict_cache import VerdictCache
+
+    choice = _choice(resolved, fast=True)
+    engine = start_engine(resolved.settings, choice)
+    try:
+        engine.wait_ready()
+        screener = Screener(
+            engine,
+            cache=VerdictCache(),
+            model_id=model_identity(choice, engine.description),
+            constrain=constrain,
+            max_pending=None,
+        )
+        with LogFile.open(file) as source:
+            source.index_all()
+            for start in range(0, source.line_count, SCREEN_CHUNK):
+                stop = min(source.line_count, start + SCREEN_CHUNK)
+                for number, text in enumerate(source.lines(start, stop), start=start + 1):
+                    screener.feed(text, number)
+                screener.pump()  # the model starts on the first templates while mining goes on
+        screener.wait_idle()
+        screener.close()
+    finally:
+        engine.close()
+    report = build_report(screener, str(file), engine.description)
+    typer.echo(report.to_json() if as_json else report.to_markdown())
 
 
 class _Outcome:

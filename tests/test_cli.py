@@ -144,3 +144,33 @@ def test_debug_flag_shows_the_traceback(tmp_path):
     result = rlog("analyze", str(tmp_path / "missing.log"), "--debug")
     assert result.returncode != 0
     assert "Traceback" in result.stderr
+
+
+def test_analyze_all_screens_each_template_once_and_reports(tmp_path, embedded_model):
+    env = {"RLOG_CACHE_DIR": str(tmp_path)}
+    args = ("analyze", str(SAMPLE), "--task", "anomaly", "--all", "--json", "--constrain")
+    args += ("--model", str(embedded_model))
+    result = rlog(*args, env=env)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["lines"] == 120
+    assert 0 < report["model_calls"] == report["template_count"] < report["lines"]
+    assert sum(row["count"] for row in report["templates"]) == 120
+    assert {row["verdict"] for row in report["templates"]} <= {"normal", "abnormal"}
+    for row in report["templates"]:
+        assert row["first_lines"] and row["first_lines"][0] >= 1
+    assert report["abnormal_templates"] == [
+        row["template_id"] for row in report["templates"] if row["verdict"] == "abnormal"
+    ]
+    again = json.loads(rlog(*args, env=env).stdout)
+    assert again["model_calls"] == 0 and again["cache_hits"] == report["template_count"]
+    table = rlog(*(a for a in args if a != "--json"), env=env).stdout
+    assert "| id | count | verdict | first lines | template |" in table
+    assert "model calls: 0" in table
+
+
+def test_analyze_all_is_for_the_anomaly_task_on_the_whole_file():
+    assert "anomaly task only" in one_line_error(
+        rlog("analyze", str(SAMPLE), "--task", "interpret", "--all")
+    )
+    assert "whole file" in one_line_error(rlog("analyze", str(SAMPLE), "--all", "--last", "3"))

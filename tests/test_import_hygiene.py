@@ -17,6 +17,10 @@ PURE = [
     "rlog_tui.safe_text",
     "rlog_tui.models",
     "rlog_tui.config",
+    "rlog_tui.screener",
+    "rlog_tui.verdict_cache",
+    "rlog_tui.compression",
+    "rlog_tui.screening_report",
 ]
 
 

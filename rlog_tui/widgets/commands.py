@@ -26,6 +26,13 @@ class RlogCommands(Provider):
             ("Filter lines", "Live regex filter (!regex excludes)", app.action_filter),  # type: ignore[attr-defined]
             ("Search", "Find a regex in the view", app.action_search),  # type: ignore[attr-defined]
             ("Cancel request", "Stop the model's current answer", app.action_cancel),  # type: ignore[attr-defined]
+            (
+                "Templates panel",
+                "Show/hide mined templates and verdicts (p)",
+                app.action_toggle_templates,
+            ),  # type: ignore[attr-defined]
+            ("Explain template", "Ask about the highlighted template", app.action_explain_template),  # type: ignore[attr-defined]
+            ("Clear template filter", "Show every line again", app.action_clear_template_filter),  # type: ignore[attr-defined]
             ("Help", "Keys and what they do", app.action_help),  # type: ignore[attr-defined]
         ]
         return entries

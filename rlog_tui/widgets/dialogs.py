@@ -131,6 +131,9 @@ HELP = """\
 | **/** then **n N** | search, next / previous match |
 | **\\\\** | live filter: a regex; `!regex` hides matching lines; empty clears |
 | **w** | show exactly what was sent to the model |
+| **p** | templates panel: mined templates, counts, verdicts (`!` in the gutter: abnormal) |
+| panel **enter** | filter the tail to the template's lines (again: show all) |
+| panel **e** / **s** | explain the template / order by count or recency |
 | **tab** | next file (when following several) |
 | **ctrl+p** | command palette · **ctrl+q** quit |
 

@@ -210,6 +210,8 @@ class TailView(ScrollView, can_focus=True):
         self._show_cursor()
 
     def action_cursor_page(self, direction: int) -> None:
+        if self.cursor is None and self.row_count:
+            self.cursor = self._start_cursor()  # a page from the bottom row, not just onto it
         self.action_cursor(direction * max(1, self.size.height - 1))
 
     def action_anchor(self) -> None:

@@ -1,0 +1,108 @@
+"""What one evaluation run covers: the options, and the fixed test sets sampled from the splits.
+
+A *set* is one task's test split as it is scored and reported: log parsing has two (the 7 seen
+systems and the 9 unseen ones, never mixed, since R-Log's headline claim is about the gap between
+them); every other task has one. ``--limit N`` draws N examples from each set with ``sample``
+(fixed seed, stratified by system), and the size drawn is reported beside every figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rlog_train.data import Example, Split, find_data_dir, load_split_with_report, sample
+from rlog_train.data.splits import splits_of
+from rlog_tui.protocol import TASKS, OutputOrder, Task, task_from_name
+
+
+class EvalError(Exception):
+    """A failure a user can cause (unknown task, bad limit, engine gone): one line for the CLI."""
+
+
+@dataclass(frozen=True, slots=True)
+class EvalOptions:
+    """How to run an evaluation; recorded as-is in ``eval.json``."""
+
+    tasks: tuple[Task, ...] = tuple(Task)
+    limit: int | None = None
+    """Examples drawn from each set; None runs the whole set."""
+    seed: int = 0
+    fast: bool = False
+    """R-Log-fast: answer first and stop generating at ``</answer>``."""
+    max_tokens: int = 768
+    drop_leaked: bool = True
+    """Drop test items whose input appears in training (``--full-splits`` keeps them)."""
+    data_dir: Path | None = None
+
+    @property
+    def order(self) -> OutputOrder:
+        """The output order the model is asked for."""
+        return OutputOrder.ANSWER_FIRST if self.fast else OutputOrder.REASON_FIRST
+
+
+@dataclass(frozen=True, slots=True)
+class EvalSet:
+    """One task's test split, sampled: the unit metrics are computed and reported on."""
+
+    task: Task
+    split: Split
+    examples: list[Example] = field(repr=False)
+    available: int
+    """Size of the split (after leaked items were dropped) before sampling."""
+    dropped_leaked: int
+
+    @property
+    def name(self) -> str:
+        """``parse/test``, ``parse/test_unseen``, ``anomaly/test`` …"""
+        return f"{self.task.value}/{self.split}"
+
+    @property
+    def label(self) -> str:
+        """Short name for tables: ``L.P. seen``, ``L.P. unseen``, ``A.D.`` …"""
+        short = TASKS[self.task].short
+        if self.task is Task.PARSE:
+            return f"{short} {'unseen' if self.split == 'test_unseen' else 'seen'}"
+        return short
+
+
+def parse_tasks(text: str | Sequence[str]) -> tuple[Task, ...]:
+    """``all`` or a comma-separated list of task names (any alias ``task_from_name`` knows)."""
+    names = [text] if isinstance(text, str) else list(text)
+    parts = [part.strip() for name in names for part in name.split(",") if part.strip()]
+    if not parts:
+        raise EvalError("no task given: use --tasks all or e.g. --tasks parse,anomaly")
+    if any(part.lower() == "all" for part in parts):
+        return tuple(Task)
+    tasks: list[Task] = []
+    for part in parts:
+        try:
+            task = task_from_name(part)
+        except ValueError as error:
+            raise EvalError(str(error)) from None
+        if task not in tasks:
+            tasks.append(task)
+    return tuple(sorted(tasks, key=list(Task).index))
+
+
+def build_sets(options: EvalOptions) -> list[EvalSet]:
+    """Load and sample every test set the options ask for, in task order."""
+    if options.limit is not None and options.limit < 1:
+        raise EvalError(f"--limit must be at least 1, got {options.limit}")
+    data_dir = options.data_dir or find_data_dir()
+    if not data_dir.is_dir():
+        raise EvalError(f"data directory {data_dir} does not exist")
+    sets = []
+    for task in options.tasks:
+        for split in splits_of(task):
+            if split == "train":
+                continue
+            examples, report = load_split_with_report(
+                task, split, data_dir, drop_leaked=options.drop_leaked
+            )
+            chosen = (
+                examples if options.limit is None else sample(examples, options.limit, options.seed)
+            )
+            sets.append(EvalSet(task, split, chosen, len(examples), report.dropped))
+    return sets

@@ -1,0 +1,431 @@
+"""Live anomaly screening: the model judges each *template* once, not each line.
+
+Lines go to a ``TemplateMiner``; every new template is queued for the anomaly task and sent to the
+engine in the background (``Priority.BACKGROUND``: a user's request pre-empts it within one token),
+one job in flight at a time, answer-first and stopped at ``</answer>`` (fast mode), with a small
+token budget. The verdict of a template flags every line of it, past and future, so the model's
+cost grows with the number of distinct messages, not with the number of lines.
+
+The model is shown one example line of the template (its first, header included: levels and
+components matter to a verdict) and the verdict is stored under the template's text as it was when
+it appeared, per model identity, in a ``VerdictCache`` on disk: opening the same log again costs no
+model calls.
+
+``constrain=True`` decodes with ``protocol.format_grammar(Task.ANOMALY, ANSWER_FIRST)``: the answer
+is then always ``normal`` or ``abnormal``. That constrains the *format*, not the quality: an
+untrained base model still guesses. Unconstrained answers outside the schema become ``unknown``.
+
+Single-threaded by design: engine events are queued by the engine thread and applied by ``pump()``
+on the owner's thread (the TUI's timer, the CLI's loop), so no state is shared across threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import time
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rlog_tui.engine import Done, Engine, EngineEvent, EngineState, Failed, Job, Priority, Request
+from rlog_tui.engine.backend import SamplingParams
+from rlog_tui.models import ModelChoice
+from rlog_tui.protocol import OutputOrder, Task, format_grammar
+from rlog_tui.templates import Template, TemplateMiner
+from rlog_tui.verdict_cache import CachedVerdict, Label, VerdictCache
+
+logger = logging.getLogger(__name__)
+
+SCREEN_MAX_TOKENS = 16
+"""``<answer>abnormal</answer>`` is under ten tokens; fast mode stops right after it."""
+EXAMPLE_CHARS = 500
+"""Characters kept of each example line: 3 examples × 10k templates stay under 15 MB."""
+SAVE_INTERVAL_S = 2.0
+"""The verdict file is rewritten at most this often while screening (and always when idle)."""
+PROMPT_VERSION = "v1"
+"""Part of the cache key: bump when the screening prompt changes, old verdicts then miss."""
+
+State = Literal["queued", "screening", "done", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A template's verdict; ``unknown`` when the model's answer was not a label."""
+
+    label: Label
+    answer: str = ""
+    from_cache: bool = False
+
+
+@dataclass(slots=True)
+class TemplateInfo:
+    """What the screener keeps per template besides the miner's own bookkeeping."""
+
+    template_id: int
+    key: str
+    """The template text the verdict is cached under (its text when it appeared)."""
+    created: float
+    """``time.monotonic()`` when it appeared (the TUI highlights new templates)."""
+    examples: list[str] = field(default_factory=list)
+    line_numbers: list[int] = field(default_factory=list)
+    last_seen: int = 0
+    """Sequence number of its latest line (``Screener.lines_seen`` then): recency order."""
+    state: State = "queued"
+    verdict: Verdict | None = None
+
+
+def model_identity(choice: ModelChoice | None, description: str) -> str:
+    """A stable name for the weights that judge: file names and sizes, else the description."""
+    if choice is None:
+        return description
+    parts = []
+    for path in (choice.model_path, choice.adapter_path):
+        if path is not None:
+            try:
+                size = path.stat().st_size
+            except OSError:
+                size = -1
+            parts.append(f"{path.name}:{size}")
+    return "+".join(parts)
+
+
+def verdict_of(done: Done) -> Verdict:
+    """The label a finished anomaly job gave, ``unknown`` when it was malformed."""
+    if done.answer.valid and done.answer.text in ("normal", "abnormal"):
+        return Verdict(done.answer.text, done.raw_text)  # type: ignore[arg-type]
+    return Verdict("unknown", done.raw_text)
+
+
+class Screener:
+    """Mines lines into templates and screens each new template with the model once.
+
+    ``engine=None`` mines only (no model calls, no verdicts): the TUI without screening.
+    ``max_pending`` bounds the queue of templates waiting for the model (a flood of junk lines
+    must not queue hours of work); the oldest waiting ones are skipped and counted in ``skipped``.
+    """
+
+    def __init__(
+        self,
+        engine: Engine | None,
+        *,
+        cache: VerdictCache | None = None,
+        model_id: str | None = None,
+        miner: TemplateMiner | None = None,
+        constrain: bool = False,
+        max_tokens: int = SCREEN_MAX_TOKENS,
+        max_pending: int | None = 1_000,
+        rescreen_generalised: bool = False,
+        max_examples: int = 3,
+        max_line_numbers: int = 10,
+    ) -> None:
+        self.engine = engine
+        self.cache = cache
+        self.miner = miner if miner is not None else TemplateMiner()
+        self.constrain = constrain
+        self.max_tokens = max_tokens
+        self.max_pending = max_pending
+        self.rescreen_generalised = rescreen_generalised
+        self.max_examples = max_examples
+        self.max_line_numbers = max_line_numbers
+        self._model_id = model_id
+        self._info: dict[int, TemplateInfo] = {}
+        self._queue: deque[int] = deque()
+        self._events: queue.SimpleQueue[EngineEvent] = queue.SimpleQueue()
+        self._job: Job | None = None
+        self._job_template: int | None = None
+        self._closed = False
+        self._unsaved = False
+        self._saved_at = 0.0
+        self.lines_seen = 0
+        self.calls = 0
+        """Screening jobs the model finished (a pre-empted job that re-ran counts once)."""
+        self.cache_hits = 0
+        self.skipped = 0
+
+    # -- feeding lines -----------------------------------------------------------------------
+    def feed(self, line: str, line_no: int | None = None) -> int:
+        """Mine one line; queue its template for screening if it is new. Returns its id."""
+        self.lines_seen += 1
+        template_id, text, change = self.miner.add(line, line_no)
+        info = self._info.get(template_id)
+        if info is None or change == "new":
+            info = TemplateInfo(template_id, text, time.monotonic())
+            self._info[template_id] = info
+            self._prune()
+            if self.engine is not None:
+                self._consider(info)
+        elif change == "generalised" and self.rescreen_generalised and self.engine is not None:
+            info.key = text
+            if info.state != "screening":
+                self._consider(info)
+        info.last_seen = self.lines_seen
+        if len(info.examples) < self.max_examples:
+            info.examples.append(line[:EXAMPLE_CHARS])
+        if line_no is not None and len(info.line_numbers) < self.max_line_numbers:
+            info.line_numbers.append(line_no)
+        return template_id
+
+    def _consider(self, info: TemplateInfo) -> None:
+        if self._from_cache(info):
+            return
+        info.state = "queued"
+        self._queue.append(info.template_id)
+        if self.max_pending is not None:
+            while len(self._queue) > self.max_pending:
+                dropped = self._info.get(self._queue.popleft())
+                if dropped is not None and dropped.state == "queued":
+                    dropped.state = "skipped"
+                    self.skipped += 1
+
+    def _from_cache(self, info: TemplateInfo) -> bool:
+        key = self.cache_key
+        if key is None or self.cache is None:
+            return False
+        cached = self.cache.get(key, info.key)
+        if cached is None:
+            return False
+        info.verdict = Verdict(cached.label, cached.answer, from_cache=True)
+        info.state = "done"
+        self.cache_hits += 1
+        return True
+
+    def _prune(self) -> None:
+        """Forget templates the miner evicted (its memory cap bounds ours)."""
+        if len(self._info) <= 2 * len(self.miner) + 1_024:
+            return
+        for template_id in [t for t in self._info if self.miner.get(t) is None]:
+            del self._info[template_id]
+
+    # -- the model ---------------------------------------------------------------------------
+    @property
+    def cache_key(self) -> str | None:
+        """Model identity plus how it was asked; None until the model has loaded."""
+        if self._model_id is None:
+            engine = self.engine
+            if engine is None or engine.state != EngineState.READY:
+                return None
+            self._model_id = engine.description
+        mode = "grammar" if self.constrain else "free"
+        return f"{self._model_id}|anomaly|answer-first|{mode}|{PROMPT_VERSION}"
+
+    @property
+    def usable(self) -> bool:
+        """False when there is no engine or its model failed to load."""
+        return self.engine is not None and self.engine.state != EngineState.FAILED
+
+    def pump(self) -> bool:
+        """Apply finished verdicts and start the next job; True when any verdict changed."""
+        changed = False
+        while True:
+            try:
+                event = self._events.get_nowait()
+            except queue.Empty:
+                break
+            changed |= self._handle(event)
+        if self._job is None and not self._closed:
+            changed |= self._submit_next()
+        if changed or self._unsaved:
+            self._save(at_most_every=SAVE_INTERVAL_S)
+        return changed
+
+    def _save(self, at_most_every: float = 0.0) -> None:
+        """Write the cache, but not more often than ``at_most_every`` seconds (UI thread)."""
+        self._unsaved = True
+        now = time.monotonic()
+        if self.cache is None or now - self._saved_at < at_most_every:
+            return
+        self.cache.save()
+        self._unsaved, self._saved_at = False, now
+
+    def _handle(self, event: EngineEvent) -> bool:
+        job = self._job
+        if job is None or event.job_id != job.id or not isinstance(event, Done | Failed):
+            return False  # Started/Tokens (they may repeat when a user pre-empts the job)
+        info = self._info.get(self._job_template or -1)
+        self._job = self._job_template = None
+        if info is None:
+            return False
+        if isinstance(event, Done) and event.cancelled:
+            info.state = "queued"
+            if not self._closed:
+                self._queue.appendleft(info.template_id)
+            return False
+        if isinstance(event, Failed):
+            logger.warning("screening template %d failed: %s", info.template_id, event.message)
+            info.verdict, info.state = Verdict("unknown", event.message), "done"
+            return True
+        self.calls += 1
+        verdict = verdict_of(event)
+        info.verdict, info.state = verdict, "done"
+        key = self.cache_key
+        if self.cache is not None and key is not None:
+            self.cache.put(key, info.key, CachedVerdict(verdict.label, verdict.answer))
+        return True
+
+    def _submit_next(self) -> bool:
+        """Submit the next template the cache cannot answer; True if the cache answered any."""
+        engine = self.engine
+        if engine is None or not self._queue or self.cache_key is None or not self.usable:
+            return False
+        answered = False
+        while self._queue:
+            info = self._info.get(self._queue.popleft())
+            if info is None or info.state != "queued":
+                continue
+            if self._from_cache(info):
+                answered = True
+                continue
+            sampling = SamplingParams(
+                max_tokens=self.max_tokens,
+                grammar=format_grammar(Task.ANOMALY, OutputOrder.ANSWER_FIRST)
+                if self.constrain
+                else None,
+            )
+            request = Request(
+                task=Task.ANOMALY,
+                lines=info.examples[:1] or [info.key],
+                order=OutputOrder.ANSWER_FIRST,
+                sampling=sampling,
+                stop_after_answer=True,
+            )
+            info.state = "screening"
+            self._job_template = info.template_id
+            self._job = engine.submit(request, self._events.put, Priority.BACKGROUND)
+            break
+        return answered
+
+    @property
+    def busy(self) -> bool:
+        """Templates are waiting for, or being judged by, a usable model."""
+        if self._closed or not self.usable:
+            return False
+        return self._job is not None or bool(self._queue)
+
+    @property
+    def waiting(self) -> int:
+        """Templates queued or being judged now."""
+        return len(self._queue) + (self._job is not None)
+
+    def wait_idle(self, timeout: float | None = None) -> None:
+        """Block until every queued template is judged (CLI, tests); TimeoutError past timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            self.pump()
+            if not self.busy:
+                self._save()
+                return
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise TimeoutError(f"screening still has {self.waiting} template(s) to judge")
+            if self._job is None:  # the model is still loading
+                time.sleep(min(0.05, remaining) if remaining is not None else 0.05)
+                continue
+            try:
+                event = self._events.get(timeout=min(0.5, remaining) if remaining else 0.5)
+            except queue.Empty:
+                continue
+            if self._handle(event):
+                self._save(at_most_every=SAVE_INTERVAL_S)
+
+    def close(self) -> None:
+        """Stop screening: cancel the running job, drop the queue, save the cache."""
+        self._closed = True
+        if self._job is not None:
+            self._job.cancel()
+        self._queue.clear()
+        self._save()
+
+    # -- what the UI and reports read --------------------------------------------------------
+    def info(self, template_id: int) -> TemplateInfo | None:
+        return self._info.get(template_id)
+
+    def verdict(self, template_id: int) -> Verdict | None:
+        info = self._info.get(template_id)
+        return None if info is None else info.verdict
+
+    def is_abnormal(self, template_id: int) -> bool:
+        """True when this template's verdict is ``abnormal``: its lines are flagged."""
+        info = self._info.get(template_id)
+        return info is not None and info.verdict is not None and info.verdict.label == "abnormal"
+
+    def templates(self) -> Iterator[tuple[Template, TemplateInfo]]:
+        """Live templates with the screener's info, by id."""
+        for template in self.miner.templates():
+            info = self._info.get(template.id)
+            if info is not None:
+                yield template, info
+
+
+@dataclass(frozen=True, slots=True)
+class Mined:
+    """Lines one ``SourceTemplates.mine`` call mined: ``[start, stop)`` at the end and/or before."""
+
+    forward: tuple[int, int]
+    backward: tuple[int, int]
+
+    @property
+    def count(self) -> int:
+        return (self.forward[1] - self.forward[0]) + (self.backward[1] - self.backward[0])
+
+
+class SourceTemplates:
+    """The template id of every line of one followed source (0: not mined yet).
+
+    Mining runs in small time-boxed steps (the TUI calls ``mine`` from a timer, so a huge file
+    never stalls the UI): lines at the end first (what is happening now), then older lines as the
+    source's index finds them. ``lines_prepended``/``reset`` keep ids aligned with line numbers.
+    """
+
+    __slots__ = ("_hi", "_lo", "ids")
+
+    def __init__(self) -> None:
+        self.ids = array("I")
+        self._lo = self._hi = 0  # mined lines are [lo, hi)
+
+    def template_of(self, line: int) -> int:
+        ids = self.ids
+        return ids[line] if 0 <= line < len(ids) else 0
+
+    def complete(self, line_count: int) -> bool:
+        return self._lo == 0 and self._hi >= line_count
+
+    def lines_prepended(self, count: int) -> None:
+        """``count`` older lines now come first: shift what was mined."""
+        self.ids = array("I", bytes(4 * count)) + self.ids
+        self._lo += count
+        self._hi += count
+
+    def reset(self) -> None:
+        """The source was truncated or rotated: its lines are new."""
+        self.ids = array("I")
+        self._lo = self._hi = 0
+
+    def mine(
+        self,
+        screener: Screener,
+        read_lines: Callable[[int, int], list[str]],
+        line_count: int,
+        budget_s: float = 0.012,
+        step: int = 512,
+    ) -> Mined:
+        """Mine unmined lines for about ``budget_s`` seconds; say which were mined."""
+        if len(self.ids) < line_count:
+            self.ids.frombytes(bytes(4 * (line_count - len(self.ids))))
+        hi0, lo0 = self._hi, self._lo
+        deadline = time.perf_counter() + budget_s
+        feed, ids = screener.feed, self.ids
+        while time.perf_counter() < deadline:
+            if self._hi < line_count:
+                start, stop = self._hi, min(line_count, self._hi + step)
+                self._hi = stop
+            elif self._lo > 0:
+                start, stop = max(0, self._lo - step), self._lo
+                self._lo = start
+            else:
+                break
+            for number, text in enumerate(read_lines(start, stop), start):
+                ids[number] = feed(text)
+        return Mined((hi0, self._hi), (self._lo, lo0))

@@ -1,0 +1,146 @@
+"""Anomaly verdicts remembered on disk per (model identity, template text).
+
+The screener asks the model about each template once; this file makes "once" hold across runs, so
+re-opening yesterday's log costs no model calls. One JSON file (``verdicts.json`` under the user
+cache dir) keyed by model identity, then by template text::
+
+    {"version": 1, "models": {"<model id>": {"<template>": {"label": "abnormal", "answer": "…"}}}}
+
+Writes go to a temporary file in the same directory, are fsynced and renamed over the old file, so
+a crash never leaves half a file. A file that cannot be read as that shape (corrupt, truncated,
+another program's) is reset with one warning: a cache must never stop the tool.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from rlog_tui.config import cache_dir
+
+logger = logging.getLogger(__name__)
+
+CACHE_VERSION = 1
+CACHE_FILE_NAME = "verdicts.json"
+MAX_ENTRIES_PER_MODEL = 50_000
+"""Oldest verdicts of a model are dropped past this: the file stays a few MB at most."""
+
+Label = Literal["normal", "abnormal", "unknown"]
+LABELS: tuple[Label, ...] = ("normal", "abnormal", "unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class CachedVerdict:
+    """What the model said about one template: its label and the raw answer text."""
+
+    label: Label
+    answer: str = ""
+
+
+def default_cache_path() -> Path:
+    """``verdicts.json`` in rlog's cache dir (``RLOG_CACHE_DIR`` overrides the location)."""
+    return cache_dir() / CACHE_FILE_NAME
+
+
+class VerdictCache:
+    """A dict of verdicts backed by one JSON file; not shared between threads."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_cache_path()
+        self._models: dict[str, dict[str, CachedVerdict]] = {}
+        self._dirty = False
+        self.load()
+
+    def load(self) -> None:
+        """(Re)read the file; a missing file is an empty cache, a corrupt one is reset."""
+        self._models = {}
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return
+        except (OSError, UnicodeDecodeError) as error:
+            self._reset(f"cannot read it ({error})")
+            return
+        try:
+            self._models = _decode(json.loads(raw))
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            self._reset(f"it is corrupt ({error})")
+
+    def get(self, model_id: str, template: str) -> CachedVerdict | None:
+        return self._models.get(model_id, {}).get(template)
+
+    def put(self, model_id: str, template: str, verdict: CachedVerdict) -> None:
+        """Remember a verdict in memory; ``save()`` writes it."""
+        entries = self._models.setdefault(model_id, {})
+        entries.pop(template, None)
+        entries[template] = verdict
+        while len(entries) > MAX_ENTRIES_PER_MODEL:
+            del entries[next(iter(entries))]
+        self._dirty = True
+
+    def __len__(self) -> int:
+        return sum(len(entries) for entries in self._models.values())
+
+    def save(self) -> None:
+        """Write the cache atomically if anything changed; a failed write is a warning only."""
+        if not self._dirty:
+            return
+        document = {
+            "version": CACHE_VERSION,
+            "models": {
+                model: {
+                    template: {"label": v.label, "answer": v.answer}
+                    for template, v in entries.items()
+                }
+                for model, entries in self._models.items()
+            },
+        }
+        try:
+            _write_atomically(self.path, json.dumps(document, ensure_ascii=False))
+        except OSError as error:
+            logger.warning("could not save the verdict cache %s: %s", self.path, error)
+            return
+        self._dirty = False
+
+    def _reset(self, why: str) -> None:
+        logger.warning("verdict cache %s was reset: %s", self.path, why)
+        self._models = {}
+        self._dirty = True
+
+
+def _decode(document: object) -> dict[str, dict[str, CachedVerdict]]:
+    if not isinstance(document, dict) or document.get("version") != CACHE_VERSION:
+        raise ValueError("not a version-1 verdict cache")
+    models = document["models"]
+    if not isinstance(models, dict):
+        raise ValueError("'models' is not an object")
+    decoded: dict[str, dict[str, CachedVerdict]] = {}
+    for model, entries in models.items():
+        if not isinstance(entries, dict):
+            raise ValueError(f"entries of {model!r} are not an object")
+        decoded[model] = {}
+        for template, entry in entries.items():
+            label = entry["label"]
+            if label not in LABELS:
+                raise ValueError(f"unknown label {label!r}")
+            decoded[model][template] = CachedVerdict(label, str(entry.get("answer", "")))
+    return decoded
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,85 @@
+"""``rlog-train eval --hf``: batched transformers generation on a tiny local Llama, same report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tiny_models import build_tiny_llama
+from typer.testing import CliRunner
+
+from rlog_train.cli import app
+from rlog_train.data import DataDirNotFound, find_data_dir
+from rlog_train.evaluate.hf_runner import prompt_format_for
+from rlog_tui.protocol import PromptStyle, Task, build_prompt, select_format
+
+runner = CliRunner()
+
+
+def _has_data() -> bool:
+    try:
+        find_data_dir()
+    except DataDirNotFound:
+        return False
+    return True
+
+
+needs_data = pytest.mark.skipif(not _has_data(), reason="research data not found")
+
+
+@pytest.fixture(scope="module")
+def tiny_llama(tmp_path_factory) -> Path:
+    return build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
+
+
+@pytest.mark.parametrize(
+    ("model_type", "style"),
+    [
+        ("gemma3", PromptStyle.GEMMA),
+        ("gemma3_text", PromptStyle.GEMMA),
+        ("qwen2", PromptStyle.CHATML),
+        ("llama", PromptStyle.PLAIN),
+        ("gpt2", PromptStyle.PLAIN),
+    ],
+)
+def test_hf_model_types_get_the_format_their_gguf_would(model_type, style):
+    assert prompt_format_for(model_type).style is style
+
+
+def test_hf_prompt_for_gemma_is_the_engines_prompt_for_the_embedded_gguf():
+    lines = ["RAS KERNEL FATAL data TLB error interrupt"]
+    engine_format = select_format({"general.architecture": "gemma3"})  # the GGUF's metadata
+    ours = build_prompt(Task.ANOMALY, lines, fmt=prompt_format_for("gemma3_text"))
+    assert ours.text == build_prompt(Task.ANOMALY, lines, fmt=engine_format).text
+
+
+@needs_data
+@pytest.mark.parametrize("fast", [False, True])
+def test_hf_eval_writes_the_same_report_structure(tiny_llama, tmp_path, fast):
+    out = tmp_path / "run"
+    arguments = ["eval", "--hf", str(tiny_llama), "--tasks", "all", "--limit", "1"]
+    arguments += ["--max-tokens", "8", "--batch-size", "2", "--out", str(out)]
+    result = runner.invoke(app, arguments + (["--fast"] if fast else []))
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "eval.json").read_text())
+    config = data["config"]
+    assert config["runner"].startswith("transformers")
+    assert config["prompt_format"] == "plain" and config["device"] == "cpu"
+    assert config["model"]["files"]["model.safetensors"] > 0
+    assert config["order"] == ("answer-first" if fast else "reason-first")
+    assert set(data["metrics"]) == set(config["sets"])
+    assert len(data["records"]) == len(config["sets"]) == 6
+    for record in data["records"]:
+        assert record["prompt"].startswith("### System:\n")
+        assert record["order"] == config["order"]
+        assert 1 <= record["completion_tokens"] <= 8
+        assert record["total_time"] >= record["time_to_first_token"] > 0
+    assert "| LogLM (LLaMA-2-7B, SFT) |" in (out / "eval.md").read_text()
+
+
+@needs_data
+def test_hf_model_not_found_is_one_line(tmp_path):
+    result = runner.invoke(app, ["eval", "--hf", str(tmp_path / "absent"), "--limit", "1"])
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0 and "HF model not found" in result.output

@@ -1,0 +1,77 @@
+"""Which test sets a run covers: task lists, per-set sampling, leak dropping, bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from rlog_train.data import DataDirNotFound, find_data_dir
+from rlog_train.evaluate import EvalError, EvalOptions, build_sets, parse_tasks
+from rlog_tui.protocol import OutputOrder, Task
+
+
+def _has_data() -> bool:
+    try:
+        find_data_dir()
+    except DataDirNotFound:
+        return False
+    return True
+
+
+needs_data = pytest.mark.skipif(not _has_data(), reason="research data not found")
+
+
+def test_all_means_every_task_in_protocol_order():
+    assert parse_tasks("all") == tuple(Task)
+    assert parse_tasks("solution, parse,ad") == (Task.PARSE, Task.ANOMALY, Task.SOLUTION)
+    assert parse_tasks(["rc", "root_cause"]) == (Task.ROOT_CAUSE,)
+
+
+@pytest.mark.parametrize("text", ["", " , ", "parsing,frobnicate"])
+def test_unknown_or_empty_task_list_is_an_eval_error(text):
+    with pytest.raises(EvalError):
+        parse_tasks(text)
+
+
+def test_fast_mode_asks_for_answer_first():
+    assert EvalOptions(fast=True).order is OutputOrder.ANSWER_FIRST
+    assert EvalOptions().order is OutputOrder.REASON_FIRST
+
+
+@needs_data
+def test_parsing_has_seen_and_unseen_sets_sampled_per_set():
+    sets = build_sets(EvalOptions(tasks=(Task.PARSE, Task.ANOMALY), limit=9, seed=3))
+    assert [s.name for s in sets] == ["parse/test", "parse/test_unseen", "anomaly/test"]
+    assert [s.label for s in sets] == ["L.P. seen", "L.P. unseen", "A.D."]
+    assert all(len(s.examples) == 9 for s in sets)
+    unseen = sets[1]
+    assert len({e.system for e in unseen.examples}) == 9  # stratified: every unseen system
+    assert sets[0].available == 10754 and sets[0].dropped_leaked == 1846
+    again = build_sets(EvalOptions(tasks=(Task.PARSE,), limit=9, seed=3))
+    assert [e.input for e in again[0].examples] == [e.input for e in sets[0].examples]
+
+
+@needs_data
+def test_full_splits_keep_the_leaked_items():
+    (kept,) = build_sets(EvalOptions(tasks=(Task.INTERPRET,), drop_leaked=False))
+    (held_out,) = build_sets(EvalOptions(tasks=(Task.INTERPRET,)))
+    assert len(kept.examples) == 76 and kept.dropped_leaked == 0
+    assert len(held_out.examples) == 46 and held_out.dropped_leaked == 30
+
+
+def test_bad_limit_and_missing_data_dir_are_clean_errors(tmp_path):
+    with pytest.raises(EvalError, match="--limit"):
+        build_sets(EvalOptions(limit=0, data_dir=tmp_path))
+    with pytest.raises(EvalError, match="does not exist"):
+        build_sets(EvalOptions(data_dir=tmp_path / "absent"))
+
+
+def test_the_evaluator_imports_torch_only_for_hf_runs():
+    code = (
+        "import sys, rlog_train.evaluate, rlog_train.evaluate.command\n"
+        "heavy = {'torch', 'transformers', 'peft', 'textual'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

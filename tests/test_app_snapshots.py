@@ -1,0 +1,55 @@
+"""Snapshot tests of the TUI (pytest-textual-snapshot): what a user sees, frozen.
+
+Nothing in these screens moves: no clock in the header, no background screening (no screener),
+no model output (the model is loaded but never asked), and the sample file is fixed. Regenerate
+after an intended change with ``scripts/test tests/test_app_snapshots.py --snapshot-update`` and
+look at the SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rlog_tui.app import RlogApp
+from rlog_tui.source import LogFile
+
+LINES = [
+    "2024-05-01 12:00:00 INFO api request 1 served in 12 ms",
+    "2024-05-01 12:00:01 DEBUG cache hit ratio 0.93",
+    "2024-05-01 12:00:02 WARN db pool 80% used",
+    "2024-05-01 12:00:03 ERROR db connection refused: 10.0.0.5:5432",
+    "2024-05-01 12:00:04 INFO api request 3 served in 2013 ms",
+    "2024-05-01 12:00:05 FATAL api worker 4 crashed: upstream timeout",
+    "2024-05-01 12:00:06 INFO \x1b[31mcoloured\x1b[0m text from a misbehaving logger",
+]
+SIZE = (110, 24)
+
+
+@pytest.fixture
+def app(tmp_path: Path, llama_engine) -> RlogApp:
+    path = tmp_path / "app.log"
+    path.write_text("\n".join(LINES) + "\n")
+    return RlogApp([LogFile.open(path)], llama_engine, watch_files=False)
+
+
+def test_snapshot_opening_screen(app, snap_compare):
+    assert snap_compare(app, press=["_"], terminal_size=SIZE)
+
+
+def test_snapshot_selection_and_filter(app, snap_compare):
+    keys = ["backslash", *"!DEBUG", "enter", "_", "up", "shift+up", "_"]
+    assert snap_compare(app, press=keys, terminal_size=SIZE)
+
+
+def test_snapshot_task_picker(app, snap_compare):
+    assert snap_compare(app, press=["t", "_"], terminal_size=SIZE)
+
+
+def test_snapshot_help(app, snap_compare):
+    assert snap_compare(app, press=["question_mark", "_"], terminal_size=SIZE)
+
+
+def test_snapshot_templates_panel(app, snap_compare):
+    assert snap_compare(app, press=["_", "p", "_"], terminal_size=SIZE)

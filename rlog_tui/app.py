@@ -11,11 +11,9 @@ from __future__ import annotations
 import logging
 import queue
 import re
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
@@ -24,7 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import ContentSwitcher, Footer, Header, Input, Static
 
-from rlog_tui.compression import template_request_parts
+from rlog_tui.app_templates import TemplatesMixin
 from rlog_tui.config import Settings
 from rlog_tui.engine import Done, Engine, EngineEvent, Failed, Job, Request, Started, Tokens
 from rlog_tui.engine.backend import SamplingParams
@@ -36,7 +34,7 @@ from rlog_tui.widgets.commands import RlogCommands
 from rlog_tui.widgets.dialogs import HelpScreen, NumberPrompt, PromptViewer, TaskPicker
 from rlog_tui.widgets.reasoning_pane import ReasoningPane
 from rlog_tui.widgets.tail_view import TailView
-from rlog_tui.widgets.templates_panel import PanelEntry, TemplatesPanel
+from rlog_tui.widgets.templates_panel import TemplatesPanel
 
 logger = logging.getLogger(__name__)
 
@@ -46,15 +44,9 @@ INDEX_CHUNK_BYTES = 1 << 20
 """Bytes of older lines indexed per UI tick: the last screen shows at once, the rest fills in."""
 FILTER_CHUNK = 20_000
 """Lines scanned per UI tick while a filter is (re)computed, so huge files never freeze the UI."""
-MINE_BUDGET_S = 0.012
-"""Seconds of template mining per UI tick (every 20 ms): big files are mined without a stall."""
-NEW_TEMPLATE_SECONDS = 300.0
-"""A template that appeared after the first full pass is highlighted as new for this long."""
-EXPLAIN_EXAMPLES = 3
-RATE_BUCKETS = 48
 
 
-class RlogApp(App[None]):
+class RlogApp(TemplatesMixin, App[None]):
     """``rlog-tui tail``: follow files, select lines, ask a task, watch the reasoning stream."""
 
     TITLE = "rlog"
@@ -361,18 +353,6 @@ class RlogApp(App[None]):
         span = f"line {lines[0][0]}" if len(lines) == 1 else f"lines {lines[0][0]}-{lines[-1][0]}"
         self._send(task, [text for _, text in lines], f"{self.source.path.name} {span}")
 
-    def explain_template(self, template_id: int, task: Task = Task.INTERPRET) -> None:
-        """Ask ``task`` about one template: its text, its count and a few example lines."""
-        template = self.screener.miner.get(template_id)
-        info = self.screener.info(template_id)
-        if template is None or info is None:
-            self.notify("that template is no longer known", severity="warning")
-            return
-        instruction, lines = template_request_parts(
-            task, template.text, template.count, info.examples[:EXPLAIN_EXAMPLES]
-        )
-        self._send(task, lines, f"template #{template_id} ({template.count:,} lines)", instruction)
-
     def _send(
         self, task: Task, lines: Sequence[str], description: str, instruction: str | None = None
     ) -> None:
@@ -490,137 +470,6 @@ class RlogApp(App[None]):
             self.query_one(ContentSwitcher).current = f"view-{self._current}"
             self.view.focus()
             self._update_status()
-
-    # -- templates -----------------------------------------------------------------------------
-    @property
-    def panel(self) -> TemplatesPanel:
-        return self.query_one(TemplatesPanel)
-
-    def _flag_checker(self, index: int) -> Callable[[int], bool]:
-        mining, is_abnormal = self._mining[index], self.screener.is_abnormal
-        return lambda line: is_abnormal(mining.template_of(line))
-
-    def _mine_lines(self) -> None:
-        """Mine a time-boxed chunk of each source; extend a template filter with what matched."""
-        if not self.is_running:
-            return  # a timer firing while the app shuts down
-        budget = MINE_BUDGET_S / max(1, len(self.sources))
-        for index, source in enumerate(self.sources):
-            mining = self._mining[index]
-            if mining.complete(source.line_count):
-                continue
-            mined = mining.mine(self.screener, source.lines, source.line_count, budget)
-            if not mined.count:
-                continue
-            view = self.query_one(f"#view-{index}", TailView)
-            view.refresh()  # cached verdicts may flag the lines just mined
-            template_id = self._template_filters[index]
-            if template_id is None:
-                continue
-            if mined.backward[0] < mined.backward[1]:
-                view.set_rows(self._template_rows(index, template_id))
-            else:
-                view.lines_added(source.line_count, self._matching(index, *mined.forward))
-        if self._mined_once_at is None and all(
-            m.complete(s.line_count) for m, s in zip(self._mining, self.sources, strict=True)
-        ):
-            self._mined_once_at = time.monotonic()
-
-    def _template_rows(self, index: int, template_id: int) -> list[int]:
-        ids = np.frombuffer(self._mining[index].ids, dtype=np.uint32)
-        return np.flatnonzero(ids == template_id).tolist()
-
-    def _verdicts_changed(self) -> None:
-        for view in self.query(TailView).results(TailView):
-            view.refresh()
-        self._panel_state = None
-        if self.panel.has_class("open"):
-            self._refresh_panel()
-
-    def filter_by_template(self, template_id: int | None) -> None:
-        """Show only the lines of one template in the current view (None, or again: clear)."""
-        index = self._current
-        if template_id == self._template_filters[index]:
-            template_id = None
-        box = self.query_one("#filter", Input)
-        with box.prevent(Input.Changed):
-            box.value = ""
-        box.set_class(False, "open")
-        self._line_filters[index] = None
-        self._filter_scans.pop(index, None)
-        self._template_filters[index] = template_id
-        self.view.set_rows(None if template_id is None else self._template_rows(index, template_id))
-        self._update_status()
-
-    def action_toggle_templates(self) -> None:
-        panel = self.panel
-        opening = not panel.has_class("open")
-        panel.set_class(opening, "open")
-        self.call_after_refresh(self._scroll_followers)
-        if opening:
-            self._panel_state = None
-            self._refresh_panel()
-            panel.table.focus()
-        else:
-            self.view.focus()
-
-    def action_explain_template(self) -> None:
-        template_id = self.panel.highlighted
-        if template_id is None:
-            self.notify("open the templates panel (p) and highlight one", severity="warning")
-            return
-        self.explain_template(template_id)
-
-    def action_clear_template_filter(self) -> None:
-        if self._template_filters[self._current] is not None:
-            self.filter_by_template(None)
-
-    def on_templates_panel_chosen(self, message: TemplatesPanel.Chosen) -> None:
-        self.filter_by_template(message.template_id)
-
-    def on_templates_panel_explain(self, message: TemplatesPanel.Explain) -> None:
-        self.explain_template(message.template_id)
-
-    def on_templates_panel_highlighted(self, message: TemplatesPanel.Highlighted) -> None:
-        positions = self._template_rows(self._current, message.template_id)
-        total = max(1, len(self._mining[self._current].ids))
-        buckets = np.bincount(
-            np.asarray(positions, dtype=np.int64) * RATE_BUCKETS // total, minlength=RATE_BUCKETS
-        )
-        self.panel.show_rate(
-            buckets.tolist(),
-            f"template #{message.template_id}: {len(positions):,} lines in "
-            f"{self.source.path.name}, across the file in {RATE_BUCKETS} slices",
-        )
-
-    def _refresh_panel(self) -> None:
-        screener = self.screener
-        state = (screener.lines_seen, len(screener.miner), screener.calls + screener.cache_hits)
-        if state == self._panel_state:
-            return
-        self._panel_state = state
-        now = time.monotonic()
-        baseline = self._mined_once_at
-        entries = []
-        for template, info in screener.templates():
-            if info.verdict is not None:
-                verdict = info.verdict.label
-            elif screener.engine is None:
-                verdict = "-"
-            else:
-                verdict = {"screening": "judging…"}.get(info.state, info.state)
-            # "New": appeared after the first full pass over the files, and recently.
-            is_new = (
-                baseline is not None
-                and info.created > baseline
-                and now - info.created < NEW_TEMPLATE_SECONDS
-            )
-            entries.append(
-                PanelEntry(
-                    template.id, template.count, template.text, verdict, info.last_seen, is_new
-                )
-            )
-        self.panel.show(entries, f"{len(entries):,} templates")
 
     def on_tail_view_selection_changed(self) -> None:
         self._update_status()

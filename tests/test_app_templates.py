@@ -79,7 +79,7 @@ async def test_panel_lists_templates_by_count_and_by_recency(log_file, llama_eng
         assert [texts[i] for i in panel.shown_ids][:2] == [(API, 3), (DB, 2)]
         await pilot.press("s")  # most recent first: the disk warning is the last line
         assert texts[panel.shown_ids[0]][0] == DISK
-        assert "templates 3" in status_text(app)
+        await wait_for(pilot, lambda: "templates 3" in status_text(app), 5)  # 0.5 s status timer
         assert "model calls 0 / lines 6" in status_text(app)
         await pilot.press("escape")
         assert app.view.has_focus

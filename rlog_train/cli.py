@@ -1,9 +1,11 @@
 """``rlog-train``: data, training and evaluation commands, one typer sub-app per stage.
 
-Only ``data stats`` lives here so far; ``sft``, ``grpo`` and ``eval`` join as sub-apps
-(``app.add_typer(..., name="sft")``) and wrap their bodies in ``user_errors()`` so a failure a
-user can cause is one line on stderr and exit status 1 (a traceback only with ``--debug``).
-Heavy imports (torch, trl) belong inside the commands that need them.
+``data stats``, ``sft`` and ``grpo`` live here; ``eval`` joins as a sub-app. Commands wrap their
+bodies in ``user_errors()`` so a failure a user can cause is one line on stderr and exit status 1
+(a traceback only with ``--debug``).
+Heavy imports (torch, trl) belong inside the commands that need them. The training commands take
+a ``--config`` YAML, the common options as flags, and any other option as ``--set KEY=VALUE``;
+``python -m rlog_train.cli`` is the same program (for ``accelerate launch -m``).
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from rlog_train.data import DataError, find_data_dir, load_split_with_report, splits_of
+from rlog_tui.engine import EngineError
+from rlog_tui.models import ModelResolutionError
 from rlog_tui.protocol import TASKS, Task
 
 app = typer.Typer(
@@ -48,7 +52,7 @@ def user_errors() -> Iterator[None]:
     """Turn a failure the user can fix (missing data, bad option) into one line and exit 1."""
     try:
         yield
-    except (DataError, ValueError, OSError) as error:
+    except (DataError, EngineError, ModelResolutionError, ValueError, OSError) as error:
         if _state["debug"]:
             raise
         typer.echo(f"error: {error}", err=True)
@@ -101,6 +105,256 @@ def data_stats(data_dir: DataDirOption = None) -> None:
             raise DataError(f"data directory {folder} does not exist")
         typer.echo(f"data: {folder}")
         typer.echo(format_table(_HEADER, stats_rows(folder)))
+
+
+@app.command("eval")
+def eval_command(
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="GGUF to evaluate (default: the embedded gemma-3-270m)."),
+    ] = None,
+    adapter: Annotated[
+        str | None,
+        typer.Option("--adapter", help="GGUF LoRA adapter on top of --model ('none': bare base)."),
+    ] = None,
+    fast: Annotated[
+        bool, typer.Option("--fast", help="R-Log-fast: answer first, stop at </answer>.")
+    ] = False,
+    tasks: Annotated[
+        str, typer.Option("--tasks", help="'all' or a comma list: parse,anomaly,interpret,…")
+    ] = "all",
+    limit: Annotated[
+        int,
+        typer.Option("--limit", help="Examples sampled from each test set (0: whole sets)."),
+    ] = 100,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the sample.")] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for eval.json and eval.md (default: a new eval-* one)."),
+    ] = None,
+    threads: Annotated[
+        int, typer.Option("--threads", help="llama.cpp CPU threads (0: half the cores).")
+    ] = 0,
+    ctx: Annotated[int, typer.Option("--ctx", help="Context size in tokens.")] = 4096,
+    max_tokens: Annotated[
+        int, typer.Option("--max-tokens", help="Longest response in tokens.")
+    ] = 768,
+    full_splits: Annotated[
+        bool,
+        typer.Option("--full-splits", help="Keep test items that also occur in training."),
+    ] = False,
+    hf: Annotated[
+        str | None,
+        typer.Option("--hf", help="Evaluate an HF model directory (or .gguf) with transformers."),
+    ] = None,
+    hf_adapter: Annotated[
+        str | None, typer.Option("--hf-adapter", help="PEFT adapter directory for --hf.")
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", help="--hf batch (default 16 GPU, 4 CPU).")
+    ] = None,
+    device: Annotated[
+        str | None, typer.Option("--device", help="--hf device (default: cuda if present).")
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Run the test splits through the model and write eval.json plus eval.md beside LogLM's."""
+    from rlog_train.evaluate.command import EvalCommand, run
+    from rlog_train.evaluate.suite import EvalError, EvalOptions, parse_tasks
+    from rlog_tui.engine import EngineError
+    from rlog_tui.models import ModelResolutionError
+
+    try:
+        if hf and (model or adapter):
+            raise EvalError("--hf evaluates an HF model: leave out --model/--adapter")
+        if hf_adapter and not hf:
+            raise EvalError("--hf-adapter needs --hf MODEL_DIR")
+        if limit < 0 or max_tokens < 1 or ctx < 64:
+            raise EvalError("--limit must be ≥ 0, --max-tokens ≥ 1 and --ctx ≥ 64")
+        options = EvalOptions(
+            tasks=parse_tasks(tasks),
+            limit=limit or None,
+            seed=seed,
+            fast=fast,
+            max_tokens=max_tokens,
+            drop_leaked=not full_splits,
+            data_dir=data_dir,
+        )
+        command = EvalCommand(
+            options=options,
+            model=model,
+            adapter=adapter,
+            hf=hf,
+            hf_adapter=hf_adapter,
+            out=out,
+            threads=threads,
+            n_ctx=ctx,
+            batch_size=batch_size,
+            device=device,
+            debug=_state["debug"],
+        )
+        code = run(command)
+    except KeyboardInterrupt:
+        typer.echo("rlog-train eval: interrupted", err=True)
+        raise typer.Exit(130) from None
+    except (EvalError, DataError, EngineError, ModelResolutionError, ValueError, OSError) as error:
+        if _state["debug"]:
+            raise
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    if code:
+        raise typer.Exit(code)
+
+
+# --- training: cold start and GRPO ---------------------------------------------------------------
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="YAML file of run options (flags override it).")
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Any other run option as KEY=VALUE (repeatable), e.g. lora_r=8."),
+]
+BaseOption = Annotated[
+    str | None, typer.Option("--base", help="HF model id/path, a .gguf file, or a compact base.")
+]
+OutputOption = Annotated[str | None, typer.Option("--output", "-o", help="Output folder.")]
+TasksOption = Annotated[str | None, typer.Option("--tasks", help="Comma-separated tasks or all.")]
+LimitOption = Annotated[
+    int | None, typer.Option("--limit", help="At most N examples (parsing, anomaly first).")
+]
+StepsOption = Annotated[int | None, typer.Option("--max-steps", help="Stop after N steps.")]
+SeedOption = Annotated[int | None, typer.Option("--seed", help="Random seed.")]
+ResumeOption = Annotated[
+    bool | None, typer.Option("--resume/--no-resume", help="Continue the newest checkpoint.")
+]
+OrdersOption = Annotated[
+    str | None, typer.Option("--orders", help="both, reason-first or answer-first.")
+]
+LrOption = Annotated[float | None, typer.Option("--lr", help="Learning rate.")]
+
+
+def _run_overrides(assignments: dict[str, Any], **flags: Any) -> dict[str, Any]:
+    """``--set`` values, then flags that were given (None: the YAML or default stands)."""
+    return {**assignments, **{key: value for key, value in flags.items() if value is not None}}
+
+
+@app.command("sft")
+def sft_command(
+    config: ConfigOption = None,
+    base: BaseOption = None,
+    output: OutputOption = None,
+    data_dir: DataDirOption = None,
+    tasks: TasksOption = None,
+    limit: LimitOption = None,
+    orders: OrdersOption = None,
+    max_steps: StepsOption = None,
+    epochs: Annotated[float | None, typer.Option("--epochs", help="Epochs.")] = None,
+    lr: LrOption = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size")] = None,
+    max_length: Annotated[int | None, typer.Option("--max-length")] = None,
+    lora_r: Annotated[int | None, typer.Option("--lora-r")] = None,
+    full: Annotated[
+        bool | None, typer.Option("--full/--lora", help="Full fine-tune instead of LoRA.")
+    ] = None,
+    seed: SeedOption = None,
+    resume: ResumeOption = None,
+    assignments: SetOption = None,
+) -> None:
+    """Cold start: fine-tune on the reasoning trajectories (both orders) with TRL's SFTTrainer."""
+    with user_errors():
+        from rlog_train.sft import train_sft
+        from rlog_train.sft_config import SFTRunConfig, load_config, parse_assignments
+
+        run = load_config(
+            SFTRunConfig,
+            config,
+            **_run_overrides(
+                assignments=parse_assignments(assignments),
+                base=base,
+                output_dir=output,
+                data_dir=str(data_dir) if data_dir else None,
+                tasks=tasks,
+                limit=limit,
+                orders=orders,
+                max_steps=max_steps,
+                epochs=epochs,
+                learning_rate=lr,
+                batch_size=batch_size,
+                max_length=max_length,
+                lora_r=lora_r,
+                full_finetune=full,
+                seed=seed,
+                resume=resume,
+            ),
+        )
+        result = train_sft(run)
+        typer.echo(
+            f"cold start: {result.rows} rows, {result.global_step} steps "
+            f"({result.skipped} examples without reasoning skipped) -> {result.output_dir}"
+        )
+
+
+@app.command("grpo")
+def grpo_command(
+    config: ConfigOption = None,
+    base: BaseOption = None,
+    adapter: Annotated[
+        str | None, typer.Option("--adapter", help="The SFT adapter folder to continue.")
+    ] = None,
+    output: OutputOption = None,
+    data_dir: DataDirOption = None,
+    tasks: TasksOption = None,
+    limit: LimitOption = None,
+    orders: OrdersOption = None,
+    max_steps: StepsOption = None,
+    num_generations: Annotated[
+        int | None, typer.Option("--num-generations", help="Group size G.")
+    ] = None,
+    temperature: Annotated[float | None, typer.Option("--temperature")] = None,
+    beta: Annotated[float | None, typer.Option("--beta", help="KL coefficient.")] = None,
+    lr: LrOption = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size")] = None,
+    max_prompt_length: Annotated[int | None, typer.Option("--max-prompt-length")] = None,
+    max_completion_length: Annotated[int | None, typer.Option("--max-completion-length")] = None,
+    seed: SeedOption = None,
+    resume: ResumeOption = None,
+    assignments: SetOption = None,
+) -> None:
+    """RL: GRPO with the joint reward, continuing the cold-start adapter."""
+    with user_errors():
+        from rlog_train.grpo import GRPORunConfig, train_grpo
+        from rlog_train.sft_config import load_config, parse_assignments
+
+        run = load_config(
+            GRPORunConfig,
+            config,
+            **_run_overrides(
+                assignments=parse_assignments(assignments),
+                base=base,
+                adapter=adapter,
+                output_dir=output,
+                data_dir=str(data_dir) if data_dir else None,
+                tasks=tasks,
+                limit=limit,
+                orders=orders,
+                max_steps=max_steps,
+                num_generations=num_generations,
+                temperature=temperature,
+                beta=beta,
+                learning_rate=lr,
+                batch_size=batch_size,
+                max_prompt_length=max_prompt_length,
+                max_completion_length=max_completion_length,
+                seed=seed,
+                resume=resume,
+            ),
+        )
+        result = train_grpo(run)
+        typer.echo(
+            f"grpo: {result.rows} prompts ({result.skipped} over the length limit left out), "
+            f"{result.global_step} steps -> {result.output_dir}"
+        )
 
 
 def main() -> None:

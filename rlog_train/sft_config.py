@@ -1,0 +1,143 @@
+"""Run configuration of the trainers: dataclasses loaded from YAML, overridden by flags.
+
+``SFTRunConfig`` is the cold start's; ``rlog_train.grpo.GRPORunConfig`` reuses the helpers here.
+
+Precedence is flag > YAML file > dataclass default. Every run writes its resolved config beside
+its output (``run_config.json``) so a result can always be traced to the settings that produced it,
+and its logged metrics as ``metrics.jsonl`` (one JSON object per logging step).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+@dataclass
+class SFTRunConfig:
+    """Cold start: supervised fine-tuning on the reasoning trajectories (both output orders)."""
+
+    base: str = ""
+    """HF model id/path, a ``.gguf`` file, or a compact base folder (``rlog_train.gguf_base``)."""
+    output_dir: str = "runs/sft"
+    """Where the adapter (or full model), checkpoints, run_config.json and metrics.jsonl go."""
+    data_dir: str | None = None
+    """The research data (default: $RLOG_DATA_DIR, else ../shared/data)."""
+    examples_file: str | None = None
+    """A JSON list of examples (``gpu_recipe --prepare``) used instead of the data folder."""
+    tasks: str = "all"
+    """Comma-separated tasks, or ``all``."""
+    limit: int | None = None
+    """At most this many examples (parsing and anomaly detection first)."""
+    orders: str = "both"
+    """``both``, ``reason-first`` or ``answer-first``."""
+    seed: int = 0
+    full_finetune: bool = False
+    """Train every weight instead of a LoRA adapter."""
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.05
+    lora_targets: list[str] = field(default_factory=lambda: list(LORA_TARGETS))
+    learning_rate: float = 2e-4
+    epochs: float = 1.0
+    max_steps: int = -1
+    """Stop after this many optimizer steps (-1: run ``epochs``)."""
+    batch_size: int = 4
+    grad_accum: int = 1
+    max_length: int = 2048
+    """Longer prompt+completion sequences are cut at the end (the prompt is kept)."""
+    warmup: float = 0.03
+    """Warm-up: a fraction of the steps if below 1, else a number of steps."""
+    lr_scheduler: str = "cosine"
+    weight_decay: float = 0.0
+    gradient_checkpointing: bool = False
+    logging_steps: int = 10
+    save_steps: int = 200
+    save_total_limit: int = 2
+    resume: bool = False
+    """Continue from the newest checkpoint in ``output_dir``."""
+    dtype: str | None = None
+    """Weights dtype: None = bf16 on a GPU, fp32 on CPU."""
+    progress: bool = True
+
+
+def load_config(cls: type[T], path: str | Path | None = None, **overrides: Any) -> T:
+    """``cls`` from a YAML (or JSON) file, then ``overrides`` whose value is not None."""
+    values: dict[str, Any] = {}
+    if path is not None:
+        import yaml
+
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{path}: a config file must be a mapping of option: value")
+        values.update(loaded)
+    values.update({key: value for key, value in overrides.items() if value is not None})
+    known = {field.name for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"unknown option(s) for {cls.__name__}: {', '.join(unknown)}")
+    return cls(**values)
+
+
+def parse_assignments(items: list[str] | None) -> dict[str, Any]:
+    """``["lora_r=8", "lr=1e-4"]`` → ``{"lora_r": 8, "lr": 0.0001}`` (values parsed as YAML)."""
+    import yaml
+
+    result = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
+        result[key.strip().replace("-", "_")] = yaml.safe_load(value)
+    return result
+
+
+def write_resolved(config: Any, output_dir: str | Path, name: str = "run_config.json") -> Path:
+    """Write the resolved run config as JSON beside the run's output."""
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / name
+    path.write_text(json.dumps(dataclasses.asdict(config), indent=2, default=str) + "\n")
+    return path
+
+
+def metrics_callback(path: str | Path) -> Any:
+    """A ``TrainerCallback`` appending every log record (loss, reward, lr …) to ``path``."""
+    from transformers import TrainerCallback
+
+    target = Path(path)
+
+    class MetricsWriter(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):  # type: ignore[override]
+            if not state.is_world_process_zero or not logs:
+                return
+            record = {"step": state.global_step, "time": round(time.time(), 3), **logs}
+            with target.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record, default=float) + "\n")
+
+    return MetricsWriter()
+
+
+def read_metrics(path: str | Path) -> list[dict[str, Any]]:
+    """The records of a ``metrics.jsonl`` file."""
+    target = Path(path)
+    if not target.is_file():
+        return []
+    return [json.loads(line) for line in target.read_text().splitlines() if line.strip()]
+
+
+def accelerator_settings() -> dict[str, Any]:
+    """``use_cpu``/``bf16`` for TrainingArguments: bf16 on a GPU, fp32 on CPU."""
+    import torch
+
+    if torch.cuda.is_available():
+        return {"use_cpu": False, "bf16": torch.cuda.is_bf16_supported(), "fp16": False}
+    return {"use_cpu": True, "bf16": False, "fp16": False}

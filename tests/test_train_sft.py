@@ -1,0 +1,183 @@
+"""Cold start on a tiny random Llama with real TRL/PEFT: loss falls, prompt masked, resumable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tiny_models import build_tiny_llama
+
+from rlog_train.data import Example
+from rlog_train.sft_config import SFTRunConfig, load_config
+from rlog_tui.protocol import Task
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("trl")
+
+EXAMPLES = [
+    Example(
+        Task.ANOMALY,
+        "Classify the given log entries into normal and abnormal categories.",
+        "RAS KERNEL FATAL data TLB error interrupt",
+        "abnormal",
+        "The log reports an error.",
+        "test",
+    ),
+    Example(
+        Task.PARSE,
+        "Convert the following logs into standardized templates by identifying and replacing "
+        "the variable parts with a <*>.",
+        "Receiving block blk_1 src: /10.2.1.1:5 dest: /10.2.1.1:50010",
+        "Receiving block <*> src: <*> dest: <*>",
+        "Block ids and addresses vary.",
+        "test",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    torch.set_num_threads(1)
+    return build_tiny_llama(tmp_path_factory.mktemp("tiny") / "model")
+
+
+def _config(tiny: Path, out: Path, **overrides) -> SFTRunConfig:
+    values = dict(
+        base=str(tiny),
+        output_dir=str(out),
+        max_length=1024,
+        batch_size=4,
+        logging_steps=5,
+        learning_rate=3e-3,
+        progress=False,
+        save_steps=1000,
+    )
+    return SFTRunConfig(**{**values, **overrides})
+
+
+def test_cold_start_overfits_four_rows_and_writes_its_record(tiny, tmp_path):
+    from rlog_train.sft import train_sft
+
+    result = train_sft(_config(tiny, tmp_path / "sft", max_steps=20), examples=EXAMPLES)
+    losses = [m["loss"] for m in result.metrics if "loss" in m]
+    assert result.rows == 4  # two examples, each in both orders
+    assert losses[-1] < 0.8 * losses[0]
+    out = result.output_dir
+    assert (out / "adapter_model.safetensors").is_file()
+    assert json.loads((out / "adapter_config.json").read_text())["r"] == 16
+    assert (out / "tokenizer.json").is_file()
+    assert json.loads((out / "run_config.json").read_text())["max_steps"] == 20
+    assert (out / "metrics.jsonl").read_text().count("\n") >= 4
+
+
+def test_prompt_tokens_are_labelled_minus_100_and_both_orders_present(tiny):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import SFTConfig, SFTTrainer
+
+    from rlog_train.sft import sft_dataset
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny)
+    model = AutoModelForCausalLM.from_pretrained(tiny)
+    dataset, rows = sft_dataset(EXAMPLES, tokenizer, model.config, "both")
+    assert {r["order"] for r in rows.rows} == {"reason-first", "answer-first"}
+    args = SFTConfig(
+        output_dir="unused",
+        completion_only_loss=True,
+        max_length=1024,
+        use_cpu=True,
+        report_to="none",
+    )
+    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer)
+    for row, prepared in zip(rows.rows, trainer.train_dataset, strict=True):
+        prompt_len = len(tokenizer(row["prompt"])["input_ids"])
+        labels = prepared["labels"]
+        assert labels[:prompt_len] == [-100] * prompt_len
+        assert all(label != -100 for label in labels[prompt_len:])
+        completion = tokenizer.decode(prepared["input_ids"][prompt_len:])
+        assert completion == row["completion"]
+
+
+def test_resume_continues_from_the_newest_checkpoint(tiny, tmp_path):
+    from rlog_train.sft import train_sft
+
+    out = tmp_path / "sft"
+    first = train_sft(_config(tiny, out, max_steps=2, save_steps=2), examples=EXAMPLES)
+    assert first.global_step == 2 and (out / "checkpoint-2").is_dir()
+    second = train_sft(_config(tiny, out, max_steps=4, save_steps=2, resume=True), EXAMPLES)
+    assert second.global_step == 4
+    steps = [m["step"] for m in second.metrics if "loss" in m]
+    assert steps == sorted(steps)
+
+
+def test_yaml_config_is_overridden_by_flags(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("lora_r: 8\nlearning_rate: 1.0e-4\nmax_steps: 5\n")
+    config = load_config(SFTRunConfig, path, max_steps=7, seed=None)
+    assert (config.lora_r, config.learning_rate, config.max_steps, config.seed) == (8, 1e-4, 7, 0)
+    with pytest.raises(ValueError, match="unknown option"):
+        load_config(SFTRunConfig, None, lora_rank=4)
+
+
+def test_cli_sft_runs_from_an_examples_file(tiny, tmp_path):
+    from typer.testing import CliRunner
+
+    from rlog_train.cli import app
+    from rlog_train.formatting import save_examples
+
+    save_examples(EXAMPLES, tmp_path / "train.json")
+    result = CliRunner().invoke(
+        app,
+        [
+            "sft",
+            "--base",
+            str(tiny),
+            "--output",
+            str(tmp_path / "out"),
+            "--max-steps",
+            "1",
+            "--limit",
+            "1",
+            "--max-length",
+            "1024",
+            "--set",
+            f"examples_file={tmp_path / 'train.json'}",
+            "--set",
+            "progress=false",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "cold start: 2 rows, 1 steps" in result.output
+    assert (tmp_path / "out" / "adapter_model.safetensors").is_file()
+
+
+def test_cli_without_base_is_one_line_and_exit_one(tmp_path):
+    from typer.testing import CliRunner
+
+    from rlog_train.cli import app
+
+    result = CliRunner().invoke(app, ["sft", "--output", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "no base model" in result.output
+
+
+@pytest.mark.slow
+def test_cold_start_smoke_on_the_embedded_gemma_gguf(embedded_model, tmp_path):
+    """Two steps on the real gemma-3-270m base, dequantized from its GGUF."""
+    from rlog_train.sft import train_sft
+
+    config = SFTRunConfig(
+        base=str(embedded_model),
+        output_dir=str(tmp_path / "gemma"),
+        max_steps=2,
+        batch_size=1,
+        max_length=384,
+        logging_steps=1,
+        progress=False,
+        save_steps=1000,
+    )
+    result = train_sft(config, examples=EXAMPLES[:1])
+    assert result.global_step == 2
+    assert all(m["loss"] > 0 for m in result.metrics if "loss" in m)
+    adapter = json.loads((tmp_path / "gemma" / "adapter_config.json").read_text())
+    assert set(adapter["target_modules"]) >= {"q_proj", "down_proj"}

@@ -109,3 +109,14 @@ def test_partial_results_are_marked_in_both_files(tmp_path):
     assert "PARTIAL RESULTS" in text and "5 of 6" in text
     solution_bleu = next(line for line in text.splitlines() if "S.R." in line and "BLEU" in line)
     assert "| –" in solution_bleu and "| 0 " in solution_bleu
+
+
+def test_headline_score_is_the_mean_of_each_sets_main_metric():
+    from rlog_train.evaluate import headline_score
+
+    figures = {
+        "parse/test": {"token_f1": 0.8, "pa": 0.1},
+        "anomaly/test": {"f1": 0.4, "precision": 1.0},
+        "interpret/test": {"bleu4": 10.0, "rouge_l": 30.0},
+    }
+    assert abs(headline_score(figures) - (0.8 + 0.4 + 0.3) / 3) < 1e-9

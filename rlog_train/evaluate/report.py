@@ -41,6 +41,26 @@ def all_figures(result: EvalResult) -> dict[str, dict[str, Any]]:
     return {s.name: set_figures(s.task, result.records_of(s.name)) for s in result.sets}
 
 
+def headline_score(figures: dict[str, dict[str, Any]]) -> float:
+    """One efficacy number per run: the mean over its sets of each set's main metric in [0, 1].
+
+    Parsing counts its token F1, anomaly detection its F1, generation tasks ROUGE-L / 100. Used to
+    compare a quantized model with its reference (``rlog-quantize verify``): a retention ratio,
+    not a figure to publish on its own.
+    """
+    scores = []
+    for block in figures.values():
+        if "token_f1" in block:
+            scores.append(float(block["token_f1"]))
+        elif "f1" in block:
+            scores.append(float(block["f1"]))
+        elif "rouge_l" in block:
+            scores.append(float(block["rouge_l"]) / 100)
+    if not scores:
+        raise ValueError("no task figures to reduce to a headline score")
+    return sum(scores) / len(scores)
+
+
 def to_json(result: EvalResult) -> dict[str, Any]:
     """The whole run as one JSON-ready object (the ``eval.json`` schema)."""
     done = len(result.records)

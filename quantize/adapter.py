@@ -1,0 +1,249 @@
+"""A PEFT LoRA adapter (safetensors) → a GGUF LoRA adapter that llama.cpp applies to a base GGUF.
+
+The adapter is checked against the base it will run on, before anything is written: same
+architecture, every target module has a tensor of that name in the base, and shapes agree. Tensor
+names come from gguf's name map for the base's architecture; B matrices of q/k projections are
+permuted per head exactly like the base's q/k rows were (``architectures``), since ``B @ A`` must
+land in the base's row order. llama.cpp scales each pair by ``alpha / rank`` with rank read from
+the tensors, which is PEFT's scaling when one ``lora_alpha`` holds for all modules; rsLoRA
+(``alpha / sqrt(r)``) is written as the equivalent ``alpha * sqrt(r)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from quantize.architectures import arch_info, name_map, permute_rope_rows
+from quantize.errors import AdapterMismatch, BadInput, InputNotFound, UnsupportedInput
+from quantize.gguf_files import (
+    architecture,
+    atomic_output,
+    ensure_free_space,
+    field_value,
+    open_gguf,
+)
+from quantize.hf_files import read_json, read_safetensors
+
+OUT_TYPES = ("f16", "f32")
+_PEFT_PREFIX = "base_model.model."
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class LoraPair:
+    """One adapted matrix: ``delta = scale * b @ a`` for base tensor ``target``."""
+
+    target: str
+    a: np.ndarray
+    """Shape (rank, n_in)."""
+    b: np.ndarray
+    """Shape (n_out, rank)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertedAdapter:
+    """What ``convert_adapter`` wrote."""
+
+    path: Path
+    architecture: str
+    alpha: float
+    n_pairs: int
+    ranks: tuple[int, ...]
+    out_type: str
+
+
+def convert_adapter(
+    adapter_dir: Path,
+    base_path: Path,
+    out_path: Path,
+    out_type: str = "f16",
+    progress: Progress | None = None,
+) -> ConvertedAdapter:
+    """Convert the PEFT LoRA in ``adapter_dir`` for the base GGUF ``base_path`` to ``out_path``."""
+    import gguf
+
+    if out_type not in OUT_TYPES:
+        raise UnsupportedInput(f"adapter type {out_type!r} is not one of {', '.join(OUT_TYPES)}")
+    adapter_dir = Path(adapter_dir)
+    if not adapter_dir.exists():
+        raise InputNotFound(f"adapter directory not found: {adapter_dir}")
+    if not adapter_dir.is_dir():
+        raise BadInput(
+            f"adapter must be a PEFT directory (adapter_config.json + weights): {adapter_dir}"
+        )
+    config = read_json(adapter_dir / "adapter_config.json", "adapter config")
+    alpha = _alpha(config, adapter_dir)
+    weights = _adapter_weights(adapter_dir)
+    base = open_gguf(base_path, "base model")
+    arch = architecture(base)
+    _check_trained_architecture(config, arch, base_path)
+    pairs = _pairs_for_base(weights, base, arch, adapter_dir)
+    ranks = sorted({pair.a.shape[0] for pair in pairs})
+    if config.get("use_rslora"):
+        if len(ranks) != 1:
+            raise UnsupportedInput("rsLoRA with different ranks per module is not supported")
+        alpha *= math.sqrt(ranks[0])
+
+    dtype = np.float16 if out_type == "f16" else np.float32
+    tensors: list[tuple[str, np.ndarray]] = []
+    for pair in pairs:
+        tensors.append((_lora_name(pair.target, "a"), np.ascontiguousarray(pair.a, dtype=dtype)))
+        tensors.append((_lora_name(pair.target, "b"), np.ascontiguousarray(pair.b, dtype=dtype)))
+    ensure_free_space(out_path, sum(array.nbytes for _, array in tensors) + (1 << 20))
+    with atomic_output(Path(out_path)) as partial:
+        writer = gguf.GGUFWriter(partial, arch)
+        writer.add_type(gguf.GGUFType.ADAPTER)
+        writer.add_name(f"{adapter_dir.name} (LoRA)")
+        writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
+        writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(alpha))
+        writer.add_file_type(
+            gguf.LlamaFileType.MOSTLY_F16 if out_type == "f16" else gguf.LlamaFileType.ALL_F32
+        )
+        for name, array in tensors:
+            writer.add_tensor(name, array)
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_ti_data_to_file()
+        for done, (_, array) in enumerate(tensors, start=1):
+            writer.write_tensor_data(array)
+            if progress:
+                progress(done, len(tensors))
+        writer.close()
+    return ConvertedAdapter(Path(out_path), arch, float(alpha), len(pairs), tuple(ranks), out_type)
+
+
+def _lora_name(target: str, which: str) -> str:
+    return f"{target}.lora_{which}"
+
+
+def _alpha(config: dict[str, Any], adapter_dir: Path) -> float:
+    """The one ``lora_alpha`` llama.cpp can express, or a refusal for what it cannot."""
+    peft_type = str(config.get("peft_type", "")).upper()
+    if peft_type != "LORA":
+        raise UnsupportedInput(
+            f"adapter type {peft_type or 'unknown'!r} is not LoRA: {adapter_dir}"
+        )
+    if config.get("use_dora"):
+        raise UnsupportedInput("DoRA adapters cannot run in llama.cpp; train without use_dora")
+    if config.get("bias", "none") != "none":
+        raise UnsupportedInput("LoRA bias terms are not supported; train with bias='none'")
+    if config.get("alpha_pattern"):
+        raise UnsupportedInput("per-module lora_alpha (alpha_pattern) is not supported")
+    if config.get("modules_to_save"):
+        raise UnsupportedInput(
+            "modules_to_save (fully trained layers) cannot go in a LoRA adapter; "
+            "merge in HF instead"
+        )
+    alpha = config.get("lora_alpha")
+    if not isinstance(alpha, int | float):
+        raise BadInput(f"adapter config has no numeric lora_alpha: {adapter_dir}")
+    return float(alpha)
+
+
+# Hugging Face ``model_type`` → the GGUF architecture llama.cpp gives that model.
+_HF_TO_GGUF_ARCH = {
+    "llama": "llama",
+    "mistral": "llama",
+    "gemma": "gemma",
+    "gemma2": "gemma2",
+    "gemma3": "gemma3",
+    "gemma3_text": "gemma3",
+    "qwen2": "qwen2",
+    "qwen3": "qwen3",
+    "phi3": "phi3",
+}
+
+
+def _check_trained_architecture(config: dict[str, Any], arch: str, base_path: Path) -> None:
+    """Refuse when the adapter's own base model (if still on disk) is another architecture."""
+    trained_on = config.get("base_model_name_or_path")
+    if not trained_on or not (Path(trained_on) / "config.json").is_file():
+        return
+    model_type = read_json(Path(trained_on) / "config.json", "base config").get("model_type")
+    expected = _HF_TO_GGUF_ARCH.get(str(model_type))
+    if expected and expected != arch:
+        raise AdapterMismatch(
+            f"adapter was trained on a {model_type} model but {base_path} is {arch}"
+        )
+
+
+def _adapter_weights(adapter_dir: Path) -> dict[str, np.ndarray]:
+    path = adapter_dir / "adapter_model.safetensors"
+    if not path.is_file():
+        if (adapter_dir / "adapter_model.bin").is_file():
+            raise UnsupportedInput(
+                f"{adapter_dir} holds adapter_model.bin; save with safe_serialization=True"
+            )
+        raise InputNotFound(f"adapter weights not found: {path}")
+    return read_safetensors(path)
+
+
+def _module_name(key: str) -> tuple[str, str] | None:
+    """``(module, "A"|"B")`` for a PEFT LoRA weight key, else None."""
+    for which in ("A", "B"):
+        suffix = f".lora_{which}.weight"
+        if key.endswith(suffix):
+            module = key[: -len(suffix)]
+            return module.removeprefix(_PEFT_PREFIX), which
+    return None
+
+
+def _pairs_for_base(
+    weights: dict[str, np.ndarray], base: Any, arch: str, adapter_dir: Path
+) -> list[LoraPair]:
+    """The adapter's A/B pairs named and shaped for ``base`` (a GGUFReader), checked."""
+    info = arch_info(arch)
+    n_blocks = int(field_value(base, f"{arch}.block_count", 0))
+    n_head = int(field_value(base, f"{arch}.attention.head_count", 0))
+    n_head_kv = int(field_value(base, f"{arch}.attention.head_count_kv", n_head))
+    names = name_map(arch, n_blocks)
+    base_shapes = {t.name: tuple(int(n) for n in t.shape) for t in base.tensors}
+
+    modules: dict[str, dict[str, np.ndarray]] = {}
+    for key, array in weights.items():
+        parsed = _module_name(key)
+        if parsed is None:
+            raise UnsupportedInput(f"adapter tensor {key!r} is not a LoRA A/B weight")
+        module, which = parsed
+        modules.setdefault(module, {})[which] = array
+    if not modules:
+        raise BadInput(f"adapter holds no LoRA weights: {adapter_dir}")
+
+    pairs: list[LoraPair] = []
+    for module in sorted(modules, key=_natural_key):
+        parts = modules[module]
+        if set(parts) != {"A", "B"}:
+            raise BadInput(f"adapter module {module} lacks its lora_A or lora_B weight")
+        target = names.get_name(module + ".weight", try_suffixes=(".weight",))
+        if target is None or target not in base_shapes:
+            raise AdapterMismatch(
+                f"adapter module {module} has no tensor in the {arch} base "
+                f"({target or 'no GGUF name'}): adapter trained for another model?"
+            )
+        a = np.asarray(parts["A"], dtype=np.float32)
+        b = np.asarray(parts["B"], dtype=np.float32)
+        n_in, n_out = base_shapes[target][0], base_shapes[target][1]
+        if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[1]:
+            raise BadInput(f"adapter module {module}: lora_A {a.shape} and lora_B {b.shape} differ")
+        if a.shape[1] != n_in or b.shape[0] != n_out:
+            raise AdapterMismatch(
+                f"adapter module {module} maps {a.shape[1]}→{b.shape[0]} but base tensor "
+                f"{target} is {n_in}→{n_out}: adapter trained for another model?"
+            )
+        if info.permute_qk and target.endswith("attn_q.weight"):
+            b = permute_rope_rows(b, n_head)
+        elif info.permute_qk and target.endswith("attn_k.weight"):
+            b = permute_rope_rows(b, n_head_kv)
+        pairs.append(LoraPair(target, a, b))
+    return pairs
+
+
+def _natural_key(name: str) -> list[Any]:
+    return [int(part) if part.isdigit() else part for part in name.split(".")]

@@ -1,0 +1,298 @@
+"""``rlog-quantize``: adapter, merge, quantize, verify (and convert for Hugging Face Llama models).
+
+Each command shows a progress bar on stderr and turns a failure the user can cause into one line
+and exit status 1 (a traceback only with ``--debug``). Heavy imports stay inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from quantize.errors import QuantizeError
+
+app = typer.Typer(
+    name="rlog-quantize",
+    help="Turn LoRA adapters into GGUF, merge, quantize and verify models for llama.cpp.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+_state = {"debug": False}
+
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="Output GGUF file.", dir_okay=False)]
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks and llama.cpp's log.")
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+    logging.basicConfig(level=logging.DEBUG if debug else logging.ERROR, format="%(message)s")
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """One line on stderr and exit 1 for a failure the user can fix."""
+    try:
+        yield
+    except QuantizeError as error:
+        if _state["debug"]:
+            raise
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as error:
+        if _state["debug"]:
+            raise
+        typer.echo(
+            f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), err=True
+        )
+        raise typer.Exit(1) from None
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr; yields ``update(done, total)``."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@contextmanager
+def spinner(description: str) -> Iterator[None]:
+    """An indeterminate progress display for steps that report no progress (llama.cpp's)."""
+    from rich.console import Console
+
+    with Console(stderr=True).status(description):
+        yield
+
+
+@app.command()
+def adapter(
+    adapter_dir: Annotated[Path, typer.Argument(help="PEFT adapter folder (adapter_config.json).")],
+    base: Annotated[Path, typer.Option("--base", help="Base GGUF the adapter will run on.")],
+    out: OutOption,
+    out_type: Annotated[str, typer.Option("--type", help="f16 or f32.")] = "f16",
+) -> None:
+    """Convert a PEFT LoRA adapter into a GGUF LoRA adapter for llama.cpp."""
+    from quantize.adapter import convert_adapter
+    from quantize.gguf_files import human_size
+
+    with user_errors(), progress_bar("adapter") as update:
+        result = convert_adapter(adapter_dir, base, out, out_type.lower(), progress=update)
+    typer.echo(
+        f"wrote {result.path} ({result.n_pairs} LoRA pairs, "
+        f"rank {'/'.join(map(str, result.ranks))}, "
+        f"alpha {result.alpha:g}, {result.architecture}, {human_size(result.path.stat().st_size)})"
+    )
+
+
+@app.command()
+def merge(
+    base: Annotated[Path, typer.Option("--base", help="Base GGUF (any type, Q4_K_M included).")],
+    adapter_path: Annotated[Path, typer.Option("--adapter", help="GGUF LoRA adapter.")],
+    out: OutOption,
+    out_type: Annotated[
+        str, typer.Option("--type", help="Type of the merged matrices: f16, q8_0 or f32.")
+    ] = "f16",
+    scale: Annotated[float, typer.Option("--scale", help="Multiply the adapter's effect.")] = 1.0,
+) -> None:
+    """Fold a GGUF LoRA adapter into its base: one GGUF that needs no adapter."""
+    from quantize.gguf_files import human_size
+    from quantize.merge import merge_adapter
+
+    with user_errors(), progress_bar("merge") as update:
+        result = merge_adapter(base, adapter_path, out, out_type.lower(), scale, progress=update)
+    typer.echo(
+        f"wrote {result.path} ({result.n_merged} tensors merged as {result.out_type.upper()}, "
+        f"{result.n_copied} copied, {human_size(result.path.stat().st_size)})"
+    )
+
+
+@app.command("quantize")
+def quantize_command(
+    src: Annotated[Path, typer.Argument(help="GGUF to quantize (F16/F32).")],
+    out: OutOption,
+    qtype: Annotated[str, typer.Option("--type", help="Q8_0, Q4_K_M, Q4_0, Q5_K_M, ...")],
+    threads: Annotated[int, typer.Option("--threads", help="0 = all cores.")] = 0,
+    allow_requantize: Annotated[
+        bool,
+        typer.Option(
+            "--allow-requantize",
+            help="Quantize an already quantized model (rounds twice: loses quality).",
+        ),
+    ] = False,
+) -> None:
+    """Quantize a GGUF with llama.cpp's own quantizer."""
+    from quantize.gguf_files import human_size
+    from quantize.quantizer import normalise_type, quantize_model
+
+    with user_errors():
+        key = normalise_type(qtype)
+        with spinner(f"quantizing {src.name} to {key}"):
+            result = quantize_model(
+                src, out, key, nthread=threads, allow_requantize=allow_requantize
+            )
+    typer.echo(
+        f"wrote {result.path} ({result.qtype}, {human_size(result.out_bytes)}, "
+        f"{result.out_bytes / result.in_bytes:.0%} of the input)"
+    )
+
+
+@app.command()
+def convert(
+    model_dir: Annotated[Path, typer.Argument(help="Hugging Face Llama-family model folder.")],
+    out: OutOption,
+    out_type: Annotated[str, typer.Option("--type", help="f16 or f32.")] = "f16",
+) -> None:
+    """Convert a Hugging Face Llama-family model (byte-level BPE tokenizer) to GGUF."""
+    from quantize.convert import convert_model
+
+    with user_errors(), progress_bar("convert") as update:
+        result = convert_model(model_dir, out, out_type.lower(), progress=update)
+    typer.echo(f"wrote {result.path} ({result.n_tensors} tensors, {result.out_type.upper()})")
+
+
+@app.command()
+def verify(
+    ref: Annotated[Path, typer.Option("--ref", help="Reference GGUF.")],
+    cand: Annotated[Path, typer.Option("--cand", help="Candidate GGUF.")],
+    ref_adapter: Annotated[Path | None, typer.Option("--ref-adapter", help="LoRA on ref.")] = None,
+    cand_adapter: Annotated[
+        Path | None, typer.Option("--cand-adapter", help="LoRA on cand.")
+    ] = None,
+    tasks: Annotated[str, typer.Option("--tasks", help="Comma-separated tasks.")] = "anomaly,parse",
+    limit: Annotated[int, typer.Option("--limit", help="Prompts in the fixed sample.", min=1)] = 10,
+    logs: Annotated[
+        list[Path] | None, typer.Option("--logs", help="Log files/folders (default: samples/).")
+    ] = None,
+    order: Annotated[str, typer.Option("--order", help="reason-first or answer-first.")] = (
+        "reason-first"
+    ),
+    max_tokens: Annotated[int, typer.Option("--max-tokens", min=1)] = 64,
+    threads: Annotated[int, typer.Option("--threads", min=1)] = 1,
+    efficacy: Annotated[
+        bool, typer.Option("--efficacy", help="Also score both on the test sets (rlog_train).")
+    ] = False,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the report as JSON.")
+    ] = None,
+) -> None:
+    """Agreement with the reference, decode speed, time to answer, size: ref and cand, one run."""
+    from quantize.verify import ModelSpec, efficacy_hook
+    from quantize.verify import verify as run_verify
+
+    names = [task.strip() for task in tasks.split(",") if task.strip()]
+    with user_errors():
+        try:
+            from rlog_tui.protocol import task_from_name
+
+            for name in names:
+                task_from_name(name)
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--tasks") from None
+        with progress_bar("verify") as update:
+            report = run_verify(
+                ModelSpec(ref, ref_adapter),
+                ModelSpec(cand, cand_adapter),
+                names,
+                limit,
+                logs=logs or (),
+                order=order,
+                max_tokens=max_tokens,
+                n_threads=threads,
+                progress=lambda _what, done, total: update(done, total),
+                efficacy=efficacy_hook if efficacy else None,
+            )
+    typer.echo(render_report(report))
+    if json_out:
+        json_out.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+
+
+def render_report(report) -> str:
+    """The verify report as a Markdown table (ref, cand, ratio)."""
+    from quantize.gguf_files import human_size
+
+    ref, cand = report.ref, report.cand
+
+    def ratio(a: float, b: float) -> str:
+        return f"{b / a:.2f}x" if a else "–"
+
+    def pct(value: float | None) -> str:
+        return "–" if value is None else f"{value:.1%}"
+
+    rows = [
+        ("model", ref.label, cand.label, ""),
+        (
+            "file size",
+            human_size(ref.file_bytes),
+            human_size(cand.file_bytes),
+            ratio(ref.file_bytes, cand.file_bytes),
+        ),
+        (
+            "decode tok/s (median)",
+            f"{ref.decode_tok_s:.1f}",
+            f"{cand.decode_tok_s:.1f}",
+            ratio(ref.decode_tok_s, cand.decode_tok_s),
+        ),
+        (
+            "time to first token (median)",
+            f"{ref.ttft_s:.3f} s",
+            f"{cand.ttft_s:.3f} s",
+            ratio(ref.ttft_s, cand.ttft_s),
+        ),
+        (
+            "time to answer (median)",
+            f"{ref.time_to_answer_s:.3f} s",
+            f"{cand.time_to_answer_s:.3f} s",
+            ratio(ref.time_to_answer_s, cand.time_to_answer_s),
+        ),
+        (
+            "time to answer (p90)",
+            f"{ref.time_to_answer_p90_s:.3f} s",
+            f"{cand.time_to_answer_p90_s:.3f} s",
+            ratio(ref.time_to_answer_p90_s, cand.time_to_answer_p90_s),
+        ),
+        ("well-formed responses", pct(ref.format_ok), pct(cand.format_ok), ""),
+        (
+            "efficacy (evaluator)",
+            pct(ref.efficacy),
+            pct(cand.efficacy),
+            pct(report.efficacy_retention),
+        ),
+        ("top-token agreement with ref", "100%", pct(report.top1_agreement), ""),
+        ("identical greedy outputs", "100%", pct(report.identical_outputs), ""),
+    ]
+    lines = [f"{report.n_prompts} prompts", "", "| | ref | cand | cand/ref |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Entry point of the ``rlog-quantize`` script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""quantize.convert: a tiny HF Llama → GGUF that llama.cpp runs exactly like Hugging Face."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from quantize_helpers import (
+    hf_greedy,
+    hf_logits,
+    hf_models,
+    llama_greedy,
+    llama_logits,
+    open_llama,
+    prompt_ids,
+    tiny_assets,
+)
+
+from quantize.convert import convert_model
+from quantize.errors import InputNotFound, UnsupportedInput
+
+
+@pytest.fixture(scope="module")
+def assets():
+    return tiny_assets()
+
+
+@pytest.fixture(scope="module")
+def hf_base(assets):
+    return hf_models(assets)[0]
+
+
+def test_f32_logits_match_hugging_face(assets, hf_base):
+    # q/k rows are permuted for ggml's rope: a wrong permutation shows here as large differences.
+    for ids in prompt_ids(assets.hf_dir):
+        ours = llama_logits(assets.f32, ids)
+        theirs = hf_logits(hf_base, ids)
+        assert np.abs(ours - theirs).max() < 2e-3
+
+
+@pytest.mark.parametrize("kind", ["f32", "f16"])
+def test_greedy_continuation_equals_hugging_face(assets, hf_base, kind):
+    prompts = prompt_ids(assets.hf_dir)
+    path = assets.f32 if kind == "f32" else assets.f16
+    assert llama_greedy(path, prompts, 12) == hf_greedy(hf_base, prompts, 12)
+
+
+def test_tokenizer_matches_hugging_face(assets):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(assets.hf_dir)
+    llm = open_llama(assets.f32)
+    try:
+        for text in [
+            "081109 203615 148 INFO dfs.DataNode$PacketResponder: terminating",
+            "  two  spaces, tabs\tand\nnew lines ünïcödé 😀",
+            "<answer>abnormal</answer>",
+        ]:
+            ours = llm.tokenize(text.encode(), add_bos=False, special=True)
+            assert ours == tokenizer(text)["input_ids"]
+    finally:
+        llm.close()
+
+
+def test_f16_keeps_norms_in_f32(assets):
+    import gguf
+
+    reader = gguf.GGUFReader(assets.f16)
+    types = {t.name: t.tensor_type.name for t in reader.tensors}
+    assert types["output_norm.weight"] == "F32"
+    assert types["blk.0.attn_norm.weight"] == "F32"
+    assert types["blk.0.attn_q.weight"] == "F16"
+
+
+def test_missing_model_dir_is_one_line_error(tmp_path):
+    with pytest.raises(InputNotFound, match="model directory not found"):
+        convert_model(tmp_path / "nope", tmp_path / "out.gguf")
+
+
+def test_non_llama_model_is_refused(tmp_path):
+    (tmp_path / "config.json").write_text('{"model_type": "bert"}')
+    with pytest.raises(UnsupportedInput, match="Llama family only"):
+        convert_model(tmp_path, tmp_path / "out.gguf")
+    assert not (tmp_path / "out.gguf").exists()

@@ -1,0 +1,59 @@
+"""quantize.verify: agreement and speed of a candidate against its reference, in one run."""
+
+from __future__ import annotations
+
+import pytest
+from quantize_helpers import tiny_assets
+
+from quantize.errors import InputNotFound
+from quantize.merge import merge_adapter
+from quantize.verify import ModelSpec, build_cases, verify
+
+
+@pytest.fixture(scope="module")
+def assets():
+    return tiny_assets()
+
+
+def test_cases_are_fixed_and_cover_every_log_and_task():
+    first, second = build_cases(["anomaly", "parse"], 6), build_cases(["anomaly", "parse"], 6)
+    assert first == second
+    assert {case.task for case in first} == {"anomaly", "parse"}
+    assert len({case.source for case in first}) == 3  # the three sample logs
+    assert all(len(case.text.splitlines()) <= 8 for case in first)
+
+
+def test_merged_model_agrees_with_base_plus_adapter(assets, tmp_path):
+    merged = merge_adapter(assets.f32, assets.lora_gguf, tmp_path / "m.gguf", "f32").path
+    report = verify(
+        ModelSpec(assets.f32, assets.lora_gguf), ModelSpec(merged), limit=3, max_tokens=12
+    )
+    assert report.n_prompts == 3
+    assert report.top1_agreement > 0.95
+    assert report.ref.decode_tok_s > 0 and report.cand.decode_tok_s > 0
+    assert report.ref.file_bytes > report.cand.file_bytes  # base + adapter vs one file
+    assert report.efficacy_retention is None  # no evaluator asked for
+
+
+def test_a_different_model_disagrees(assets):
+    report = verify(
+        ModelSpec(assets.f32, assets.lora_gguf), ModelSpec(assets.f32), limit=2, max_tokens=12
+    )
+    assert report.top1_agreement < 0.9
+
+
+def test_efficacy_hook_gives_retention(assets):
+    scores = {None: 0.5, assets.lora_gguf: 0.4}
+    report = verify(
+        ModelSpec(assets.f32),
+        ModelSpec(assets.f32, assets.lora_gguf),
+        limit=1,
+        max_tokens=4,
+        efficacy=lambda spec, _tasks, _limit: scores[spec.adapter],
+    )
+    assert report.efficacy_retention == pytest.approx(0.8)
+
+
+def test_missing_candidate(assets, tmp_path):
+    with pytest.raises(InputNotFound, match="model not found"):
+        verify(ModelSpec(assets.f32), ModelSpec(tmp_path / "none.gguf"), limit=1)

@@ -71,6 +71,16 @@ ThreadsOpt = Annotated[
     typer.Option("--threads", help="CPU threads for llama.cpp (default: half the cores)."),
 ]
 CtxOpt = Annotated[int | None, typer.Option("--ctx", help="Context size in tokens (default 4096).")]
+DraftOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--draft",
+        help="'prompt-lookup': speculative decoding that drafts the next tokens from the prompt "
+        "(log parsing copies its input) and lets the model verify them in one step; the same "
+        "greedy output up to near-ties. Off by default ('none'): on the embedded model on CPU it "
+        "measured slower, see bench/README.md (draft). Also RLOG_DRAFT or draft in config.",
+    ),
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks and llama.cpp's log.")]
 
 
@@ -119,6 +129,7 @@ def tail(
     base_url: BaseUrlOpt = None,
     threads: ThreadsOpt = None,
     ctx: CtxOpt = None,
+    draft: DraftOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Follow log files in the TUI and ask the model about selected lines.
@@ -128,7 +139,13 @@ def tail(
     """
     _setup_logging(debug)
     resolved = _settings(
-        model=model, adapter=adapter, backend=backend, base_url=base_url, threads=threads, ctx=ctx
+        model=model,
+        adapter=adapter,
+        backend=backend,
+        base_url=base_url,
+        threads=threads,
+        ctx=ctx,
+        draft=draft,
     )
     sources = [LogFile.open(path) for path in files]
     choice = _choice(resolved, fast=False)
@@ -209,6 +226,7 @@ def analyze(
     base_url: BaseUrlOpt = None,
     threads: ThreadsOpt = None,
     ctx: CtxOpt = None,
+    draft: DraftOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Analyse lines of a file offline: the answer streams to stdout, the reasoning to stderr.
@@ -233,6 +251,7 @@ def analyze(
             base_url=base_url,
             threads=threads,
             ctx=ctx,
+            draft=draft,
         )
         _screen_file(file, resolved, constrain=constrain, as_json=as_json)
         return
@@ -244,6 +263,7 @@ def analyze(
         base_url=base_url,
         threads=threads,
         ctx=ctx,
+        draft=draft,
         max_tokens=max_tokens,
     )
     with LogFile.open(file) as source:

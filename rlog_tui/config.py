@@ -9,6 +9,7 @@ The config file is ``~/.config/rlog/config.toml`` (platformdirs' user config dir
     threads = 4
     backend = "llama"                    # or "openai" with base_url
     base_url = "http://127.0.0.1:8000"
+    draft = "prompt-lookup"              # opt-in speculative decoding (llama backend); default off
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ class Settings:
     base_url: str | None = None
     api_key: str | None = None
     prompt_format: str | None = None
+    draft: str | None = None
+    """Speculative decoding for the llama backend: ``"prompt-lookup"`` or None (off, the default:
+    it did not pay on the embedded model, see bench/README.md)."""
 
     @property
     def effective_threads(self) -> int:
@@ -77,6 +81,14 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         return number
     if not isinstance(value, str):
         raise ConfigError(f"{where}: {name} must be a string, got {value!r}")
+    if name == "draft":
+        from rlog_tui.engine.errors import EngineError
+        from rlog_tui.engine.llama_backend import check_draft
+
+        try:
+            return check_draft(value)
+        except EngineError as error:
+            raise ConfigError(f"{where}: {error}") from None
     return value
 
 
@@ -112,6 +124,9 @@ def load_settings(flags: dict[str, Any] | None = None) -> Resolved:
             origins[name] = f"environment {env_name}"
     for name, value in (flags or {}).items():
         if value is not None:
+            flag = f"--{name.replace('_', '-')} flag"
+            if name == "draft":  # checked before any model loads
+                value = _coerce(name, value, flag)
             settings = replace(settings, **{name: value})
-            origins[name] = f"--{name.replace('_', '-')} flag"
+            origins[name] = flag
     return Resolved(settings, origins)

@@ -58,11 +58,16 @@ def choose_model(model: str | Path | None, adapter: str | Path | None) -> ModelC
     return ModelChoice(model_path, model_origin, adapter_path, adapter_origin, fast=False)
 
 
-def open_engine(choice: ModelChoice, *, threads: int = 0, n_ctx: int = 4096) -> Engine:
-    """Start the engine the TUI would start for ``choice`` and wait for the model to load."""
+def open_engine(
+    choice: ModelChoice, *, threads: int = 0, n_ctx: int = 4096, draft: str | None = None
+) -> Engine:
+    """Start the engine the TUI would start for ``choice`` and wait for the model to load.
+
+    ``draft`` is the TUI's ``--draft`` (``"prompt-lookup"`` or None, the default: off).
+    """
     from rlog_tui.engine.factory import start_engine
 
-    engine = start_engine(Settings(threads=threads, n_ctx=n_ctx), choice)
+    engine = start_engine(Settings(threads=threads, n_ctx=n_ctx, draft=draft), choice)
     try:
         engine.wait_ready()
     except Exception:
@@ -208,11 +213,15 @@ def evaluate_gguf(
     n_ctx: int = 4096,
     sets: list[EvalSet] | None = None,
     on_record: OnRecord | None = None,
+    draft: str | None = None,
 ) -> EvalResult:
-    """Load a GGUF (default: the embedded model) with an optional adapter and evaluate it."""
+    """Load a GGUF (default: the embedded model) with an optional adapter and evaluate it.
+
+    ``draft`` turns on speculative decoding (``"prompt-lookup"``); None (the default) is off.
+    """
     sets = build_sets(options) if sets is None else sets
     choice = choose_model(model, adapter)
-    engine = open_engine(choice, threads=threads, n_ctx=n_ctx)
+    engine = open_engine(choice, threads=threads, n_ctx=n_ctx, draft=draft)
     try:
         model_info = {
             "model": file_identity(choice.model_path),
@@ -221,6 +230,7 @@ def evaluate_gguf(
             "adapter_origin": choice.adapter_origin,
             "threads": Settings(threads=threads).effective_threads,
             "n_ctx": n_ctx,
+            **({"draft": draft} if draft else {}),
         }
         return evaluate(engine, options, sets=sets, on_record=on_record, model_info=model_info)
     finally:

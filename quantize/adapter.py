@@ -27,6 +27,7 @@ from quantize.gguf_files import (
     ensure_free_space,
     field_value,
     open_gguf,
+    write_tensors,
 )
 from quantize.hf_files import read_json, read_safetensors
 
@@ -106,16 +107,7 @@ def convert_adapter(
         writer.add_file_type(
             gguf.LlamaFileType.MOSTLY_F16 if out_type == "f16" else gguf.LlamaFileType.ALL_F32
         )
-        for name, array in tensors:
-            writer.add_tensor(name, array)
-        writer.write_header_to_file()
-        writer.write_kv_data_to_file()
-        writer.write_ti_data_to_file()
-        for done, (_, array) in enumerate(tensors, start=1):
-            writer.write_tensor_data(array)
-            if progress:
-                progress(done, len(tensors))
-        writer.close()
+        write_tensors(writer, tensors, progress)
     return ConvertedAdapter(Path(out_path), arch, float(alpha), len(pairs), tuple(ranks), out_type)
 
 

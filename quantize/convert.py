@@ -19,7 +19,7 @@ import numpy as np
 
 from quantize.architectures import name_map, permute_rope_rows
 from quantize.errors import BadInput, InputNotFound, UnsupportedInput
-from quantize.gguf_files import atomic_output, ensure_free_space
+from quantize.gguf_files import atomic_output, ensure_free_space, write_tensors
 from quantize.hf_files import read_json, read_model_weights
 
 OUT_TYPES = ("f32", "f16")
@@ -81,16 +81,7 @@ def convert_model(
         writer.add_layer_norm_rms_eps(hp["rms_eps"])
         writer.add_vocab_size(hp["vocab_size"])
         _add_vocabulary(writer, vocab)
-        for name, array in tensors:
-            writer.add_tensor(name, array)
-        writer.write_header_to_file()
-        writer.write_kv_data_to_file()
-        writer.write_ti_data_to_file()
-        for done, (_, array) in enumerate(tensors, start=1):
-            writer.write_tensor_data(array)
-            if progress:
-                progress(done, len(tensors))
-        writer.close()
+        write_tensors(writer, tensors, progress)
     return ConvertedModel(Path(out_path), "llama", len(tensors), out_type)
 
 

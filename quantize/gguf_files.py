@@ -11,7 +11,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +102,24 @@ def atomic_output(target: Path) -> Iterator[Path]:
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def write_tensors(
+    writer: gguf.GGUFWriter,
+    tensors: list[tuple[str, Any]],
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Add ``tensors`` (name, array), write the whole file, report progress per tensor, close."""
+    for name, array in tensors:
+        writer.add_tensor(name, array)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_ti_data_to_file()
+    for done, (_, array) in enumerate(tensors, start=1):
+        writer.write_tensor_data(array)
+        if progress:
+            progress(done, len(tensors))
+    writer.close()
 
 
 def human_size(n_bytes: float) -> str:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tiny_models import build_tiny_llama
+from tiny_models import build_tiny_llama, tiny_examples
 
 from rlog_train.data import Example
 from rlog_train.formatting import save_examples
@@ -17,25 +17,7 @@ from rlog_tui.protocol import Task
 pytest.importorskip("trl")
 
 ROOT = Path(__file__).resolve().parents[1]
-TRAIN = [
-    Example(
-        Task.ANOMALY,
-        "Classify the given log entries into normal and abnormal categories.",
-        "RAS KERNEL FATAL data TLB error interrupt",
-        "abnormal",
-        "The log reports an error.",
-        "test",
-    ),
-    Example(
-        Task.PARSE,
-        "Convert the following logs into standardized templates by identifying and replacing "
-        "the variable parts with a <*>.",
-        "Receiving block blk_1 src: /10.2.1.1:5 dest: /10.2.1.1:50010",
-        "Receiving block <*> src: <*> dest: <*>",
-        "Block ids and addresses vary.",
-        "test",
-    ),
-]
+TRAIN = tiny_examples()
 EVAL = [
     Example(Task.ANOMALY, TRAIN[0].instruction, "data TLB error", "abnormal", None, "test"),
     Example(

@@ -6,34 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from tiny_models import build_tiny_llama
+from tiny_models import build_tiny_llama, tiny_examples
 
-from rlog_train.data import Example
 from rlog_train.sft_config import SFTRunConfig, load_config
-from rlog_tui.protocol import Task
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
 
-EXAMPLES = [
-    Example(
-        Task.ANOMALY,
-        "Classify the given log entries into normal and abnormal categories.",
-        "RAS KERNEL FATAL data TLB error interrupt",
-        "abnormal",
-        "The log reports an error.",
-        "test",
-    ),
-    Example(
-        Task.PARSE,
-        "Convert the following logs into standardized templates by identifying and replacing "
-        "the variable parts with a <*>.",
-        "Receiving block blk_1 src: /10.2.1.1:5 dest: /10.2.1.1:50010",
-        "Receiving block <*> src: <*> dest: <*>",
-        "Block ids and addresses vary.",
-        "test",
-    ),
-]
+EXAMPLES = tiny_examples()
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,32 @@ CORPUS = [
 SPECIAL_TOKENS = ["<s>", "</s>", "<unk>", "<pad>"]
 
 
+def tiny_examples() -> list:
+    """Two training examples (anomaly, parsing) with short reasoning, for trainer tests."""
+    from rlog_train.data import Example
+    from rlog_tui.protocol import Task
+
+    return [
+        Example(
+            Task.ANOMALY,
+            "Classify the given log entries into normal and abnormal categories.",
+            "RAS KERNEL FATAL data TLB error interrupt",
+            "abnormal",
+            "The log reports an error.",
+            "test",
+        ),
+        Example(
+            Task.PARSE,
+            "Convert the following logs into standardized templates by identifying and replacing "
+            "the variable parts with a <*>.",
+            "Receiving block blk_1 src: /10.2.1.1:5 dest: /10.2.1.1:50010",
+            "Receiving block <*> src: <*> dest: <*>",
+            "Block ids and addresses vary.",
+            "test",
+        ),
+    ]
+
+
 def build_tokenizer(directory: Path, vocab_size: int = 512):
     """A byte-level BPE tokenizer (GPT-2 style pre-tokenizer) saved as a fast HF tokenizer."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers

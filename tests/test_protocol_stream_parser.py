@@ -141,3 +141,18 @@ def test_answer_closed_turns_true_only_when_the_answer_block_ends():
     assert not parser.answer_closed
     parser.feed("wer>")
     assert parser.answer_closed
+
+
+def test_text_after_the_stop_at_answer_in_the_same_token_is_dropped():
+    for tail in ("<", "<th", "\n<think>", "<think>because"):
+        parser = StreamParser(OutputOrder.ANSWER_FIRST)
+        parser.feed("<answer>normal</answer>" + tail)
+        parsed = parser.close(stopped_after_answer=True)
+        assert parsed.well_formed, (tail, parsed.problems)
+        assert parsed.answer == "normal"
+
+
+def test_text_before_the_answer_still_counts_in_fast_mode():
+    parser = StreamParser(OutputOrder.ANSWER_FIRST)
+    parser.feed("Sure! <answer>normal</answer>")
+    assert not parser.close(stopped_after_answer=True).format_ok

@@ -77,6 +77,7 @@ class StreamParser:
     _blocks: list[str] = field(default_factory=list)
     _problems: list[str] = field(default_factory=list)
     _answer_closed: bool = False
+    _state_at_answer_close: tuple[dict[str, int], int, int] | None = None
 
     @property
     def answer_closed(self) -> bool:
@@ -106,8 +107,17 @@ class StreamParser:
         """Finish the stream and judge it.
 
         ``stopped_after_answer``: generation was deliberately stopped at ``</answer>`` (fast mode),
-        so the reasoning that would follow is absent by design, not a fault.
+        so the reasoning that would follow is absent by design, not a fault; text that arrived in
+        the same token after ``</answer>`` (``"</answer><"``) lies past the stop and is dropped.
         """
+        if stopped_after_answer and self._state_at_answer_close is not None:
+            lengths, blocks, problems = self._state_at_answer_close
+            for channel, parts in self._parts.items():
+                del parts[lengths[channel] :]
+            del self._blocks[blocks:]
+            del self._problems[problems:]
+            self._pending = ""
+            self._channel = "outside"
         if self._pending:
             self._emit(self._pending, [])
             self._pending = ""
@@ -155,8 +165,10 @@ class StreamParser:
             self._problems.append(f"stray {tag}")
             return
         self._channel = "outside"
-        if name == "answer":
+        if name == "answer" and not self._answer_closed:
             self._answer_closed = True
+            lengths = {channel: len(parts) for channel, parts in self._parts.items()}
+            self._state_at_answer_close = (lengths, len(self._blocks), len(self._problems))
 
 
 def _merged(pieces: list[tuple[Channel, str]]) -> list[Segment]:

@@ -28,9 +28,9 @@ from rlog_train.rewards import joint_reward
 from rlog_train.sft import TrainResult, default_dtype, examples_for, lora_config, save_trained
 from rlog_train.sft_config import (
     LORA_TARGETS,
-    accelerator_settings,
     metrics_callback,
     read_metrics,
+    shared_training_arguments,
     write_resolved,
 )
 from rlog_tui.protocol import PromptStyle
@@ -164,22 +164,9 @@ def train_grpo(
         num_generations=config.num_generations,
         temperature=config.temperature,
         top_p=config.top_p,
-        learning_rate=config.learning_rate,
         beta=config.beta,
         max_completion_length=config.max_completion_length,
-        per_device_train_batch_size=config.batch_size,
-        gradient_accumulation_steps=config.grad_accum,
-        num_train_epochs=config.epochs,
-        max_steps=config.max_steps,
-        gradient_checkpointing=config.gradient_checkpointing,
-        logging_steps=config.logging_steps,
-        save_strategy="steps",
-        save_steps=config.save_steps,
-        save_total_limit=config.save_total_limit,
-        seed=config.seed,
-        report_to="none",
-        disable_tqdm=not config.progress,
-        **accelerator_settings(),
+        **shared_training_arguments(config),
     )
     is_peft = hasattr(model, "peft_config")
     trainer = GRPOTrainer(

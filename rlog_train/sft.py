@@ -34,9 +34,9 @@ from rlog_train.formatting import (
 )
 from rlog_train.sft_config import (
     SFTRunConfig,
-    accelerator_settings,
     metrics_callback,
     read_metrics,
+    shared_training_arguments,
     write_resolved,
 )
 
@@ -133,23 +133,10 @@ def train_sft(
         completion_only_loss=True,
         max_length=config.max_length,
         packing=False,
-        learning_rate=config.learning_rate,
-        num_train_epochs=config.epochs,
-        max_steps=config.max_steps,
-        per_device_train_batch_size=config.batch_size,
-        gradient_accumulation_steps=config.grad_accum,
         warmup_steps=config.warmup,
         lr_scheduler_type=config.lr_scheduler,
         weight_decay=config.weight_decay,
-        gradient_checkpointing=config.gradient_checkpointing,
-        logging_steps=config.logging_steps,
-        save_strategy="steps",
-        save_steps=config.save_steps,
-        save_total_limit=config.save_total_limit,
-        seed=config.seed,
-        report_to="none",
-        disable_tqdm=not config.progress,
-        **accelerator_settings(),
+        **shared_training_arguments(config),
     )
     trainer = SFTTrainer(
         model=model,

@@ -134,6 +134,26 @@ def read_metrics(path: str | Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in target.read_text().splitlines() if line.strip()]
 
 
+def shared_training_arguments(config: Any) -> dict[str, Any]:
+    """The TrainingArguments both trainers (SFT and GRPO) take from a run config, alike."""
+    return {
+        "learning_rate": config.learning_rate,
+        "num_train_epochs": config.epochs,
+        "max_steps": config.max_steps,
+        "per_device_train_batch_size": config.batch_size,
+        "gradient_accumulation_steps": config.grad_accum,
+        "gradient_checkpointing": config.gradient_checkpointing,
+        "logging_steps": config.logging_steps,
+        "save_strategy": "steps",
+        "save_steps": config.save_steps,
+        "save_total_limit": config.save_total_limit,
+        "seed": config.seed,
+        "report_to": "none",
+        "disable_tqdm": not config.progress,
+        **accelerator_settings(),
+    }
+
+
 def accelerator_settings() -> dict[str, Any]:
     """``use_cpu``/``bf16`` for TrainingArguments: bf16 on a GPU, fp32 on CPU."""
     import torch

@@ -235,64 +235,46 @@ def _rewards(metrics: list[dict]) -> list[float]:
 
 
 def evaluate(base: str, adapter: str, examples: list, sizes: RunSizes) -> dict:
-    """Generate for every example in both orders (batched, left padded) and score each answer."""
-    import torch
-    from peft import PeftModel
-
-    from rlog_train.data import to_prompt
-    from rlog_train.formatting import parse_orders, prompt_format_for
-    from rlog_train.gguf_base import load_base
-    from rlog_train.grpo import stop_token_ids
+    """Batched greedy generation in each order through ``rlog_train.evaluate.evaluate_hf`` (the
+    evaluator's own judge), summarised per task and order."""
+    from rlog_train.evaluate import EvalOptions, EvalSet, evaluate_hf
+    from rlog_train.formatting import parse_orders
     from rlog_train.metrics import anomaly_scores
-    from rlog_train.rewards import score
 
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    model, tokenizer = load_base(base, "bfloat16" if device == "cuda" else "float32")
-    model = PeftModel.from_pretrained(model, adapter).merge_and_unload().to(device).eval()
-    tokenizer.padding_side = "left"
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    fmt = prompt_format_for(model.config)
-    jobs = [(e, order) for e in examples for order in parse_orders(sizes.orders)]
-    texts = [to_prompt(e, order, fmt).text for e, order in jobs]
-    completions: list[str] = []
-    for first in range(0, len(texts), sizes.eval_batch):
-        batch = tokenizer(
-            texts[first : first + sizes.eval_batch], return_tensors="pt", padding=True
+    by_task = defaultdict(list)
+    for example in examples:
+        by_task[example.task].append(example)
+    sets = [EvalSet(task, "test", items, len(items), 0) for task, items in by_task.items()]
+    rows, samples = [], []
+    for order in parse_orders(sizes.orders):
+        options = EvalOptions(
+            tasks=tuple(by_task),
+            max_tokens=sizes.eval_new_tokens,
+            fast=order.value == "answer-first",
         )
-        batch = batch.to(device)
-        with torch.inference_mode():
-            generated = model.generate(
-                **batch,
-                max_new_tokens=sizes.eval_new_tokens,
-                do_sample=False,
-                eos_token_id=stop_token_ids(model.config, tokenizer),
-                pad_token_id=tokenizer.pad_token_id,
-            )
-        new = generated[:, batch["input_ids"].shape[1] :]
-        completions += tokenizer.batch_decode(new, skip_special_tokens=True)
-
-    groups: dict[tuple[str, str], list] = defaultdict(list)
-    samples = []
-    for (example, order), completion in zip(jobs, completions, strict=True):
-        result = score(example.task, completion, example.label, example.input, order)
-        groups[(example.task.value, order.value)].append((example, result))
-        if len(samples) < 10:
-            samples.append({"task": example.task.value, "order": order.value, "out": completion})
-    rows = []
-    for (task, order), items in sorted(groups.items()):
-        row = {
-            "task": task,
-            "order": order,
-            "n": len(items),
-            "format_ok": sum(r.format_ok for _, r in items) / len(items),
-            "answer_score": sum(r.answer for _, r in items) / len(items),
-            "reward": sum(r.total for _, r in items) / len(items),
-        }
-        if task == "anomaly":
-            scores = anomaly_scores([r.answer_text for _, r in items], [e.label for e, _ in items])
-            row["anomaly_f1"] = scores.f1
-        rows.append(row)
+        result = evaluate_hf(options, base, adapter, batch_size=sizes.eval_batch, sets=sets)
+        for eval_set in sets:
+            records = result.records_of(eval_set.name)
+            if not records:
+                continue
+            n = len(records)
+            row = {
+                "task": eval_set.task.value,
+                "order": order.value,
+                "n": n,
+                "format_ok": sum(r.format_ok for r in records) / n,
+                "answer_score": sum(r.reward["answer"] for r in records) / n,
+                "reward": sum(r.reward["total"] for r in records) / n,
+            }
+            if eval_set.task.value == "anomaly":
+                row["anomaly_f1"] = anomaly_scores(
+                    [r.answer for r in records], [r.label for r in records]
+                ).f1
+            rows.append(row)
+            samples += [
+                {"task": r.task, "order": r.order, "out": r.raw_output}
+                for r in records[: max(0, 10 - len(samples))]
+            ]
     return {"rows": rows, "examples": len(examples), "samples": samples}
 
 

@@ -46,23 +46,19 @@ def prompt_format_for(model_type: str) -> PromptFormat:
 
 
 def load_hf(model: Path, adapter: Path | None, device: str) -> tuple[Any, Any]:
-    """Load model and tokenizer (a directory, or a ``.gguf`` file transformers dequantizes)."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
+    """Load model and tokenizer: an HF directory, a ``.gguf`` file transformers dequantizes, or
+    a compact training base (``rlog_train.gguf_base``), the same loader the trainers use."""
     model = Path(model).expanduser()
     if not model.exists():
         raise EvalError(f"HF model not found: {model}")
-    if model.is_file():
-        if model.suffix != ".gguf":
-            raise EvalError(f"--hf wants a model directory or a .gguf file, got {model}")
-        source, extra = str(model.parent), {"gguf_file": model.name}
-    else:
-        source, extra = str(model), {}
-    dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
+    if model.is_file() and model.suffix != ".gguf":
+        raise EvalError(f"--hf wants a model directory or a .gguf file, got {model}")
+    from rlog_train.gguf_base import load_base
+
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source, **extra)
-        network = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **extra)
+        network, tokenizer = load_base(
+            model, "bfloat16" if device.startswith("cuda") else "float32"
+        )
     except (OSError, ValueError) as error:
         raise EvalError(f"cannot load HF model {model}: {str(error).splitlines()[0]}") from None
     if adapter is not None:

@@ -127,6 +127,13 @@ def eval_command(
         int,
         typer.Option("--limit", help="Examples sampled from each test set (0: whole sets)."),
     ] = 100,
+    per_unseen_system: Annotated[
+        int,
+        typer.Option(
+            "--per-unseen-system",
+            help="Examples from each of the 9 unseen parsing systems (0: --limit over the set).",
+        ),
+    ] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the sample.")] = 0,
     out: Annotated[
         Path | None,
@@ -169,11 +176,14 @@ def eval_command(
             raise EvalError("--hf evaluates an HF model: leave out --model/--adapter")
         if hf_adapter and not hf:
             raise EvalError("--hf-adapter needs --hf MODEL_DIR")
-        if limit < 0 or max_tokens < 1 or ctx < 64:
-            raise EvalError("--limit must be ≥ 0, --max-tokens ≥ 1 and --ctx ≥ 64")
+        if limit < 0 or per_unseen_system < 0 or max_tokens < 1 or ctx < 64:
+            raise EvalError(
+                "--limit and --per-unseen-system must be ≥ 0, --max-tokens ≥ 1 and --ctx ≥ 64"
+            )
         options = EvalOptions(
             tasks=parse_tasks(tasks),
             limit=limit or None,
+            per_unseen_system=per_unseen_system or None,
             seed=seed,
             fast=fast,
             max_tokens=max_tokens,
@@ -229,7 +239,12 @@ ResumeOption = Annotated[
     bool | None, typer.Option("--resume/--no-resume", help="Continue the newest checkpoint.")
 ]
 OrdersOption = Annotated[
-    str | None, typer.Option("--orders", help="both, reason-first or answer-first.")
+    str | None,
+    typer.Option(
+        "--orders",
+        help="both, reason-first or answer-first; label-only (sft: X→Y, the answer alone, "
+        "served in fast mode) is the ablation's baseline.",
+    ),
 ]
 LrOption = Annotated[float | None, typer.Option("--lr", help="Learning rate.")]
 

@@ -25,10 +25,13 @@ from typing import Any
 
 from rlog_train.data import Example, load_split, sample, to_prompt, to_target
 from rlog_tui.protocol import OutputOrder, PromptFormat, PromptStyle, Task, select_format
+from rlog_tui.protocol.orders import answer_block
 
 log = logging.getLogger(__name__)
 
 BOTH_ORDERS: tuple[OutputOrder, ...] = (OutputOrder.REASON_FIRST, OutputOrder.ANSWER_FIRST)
+LABEL_ONLY = "label-only"
+"""``--orders label-only``: X→Y, the ablation's baseline (see ``label_only_rows``)."""
 TASK_PRIORITY: tuple[Task, ...] = (
     Task.PARSE,
     Task.ANOMALY,
@@ -103,6 +106,26 @@ def sft_rows(
     return Rows(rows, skipped)
 
 
+def label_only_rows(examples: Iterable[Example], fmt: PromptFormat, eot: str) -> Rows:
+    """X→Y rows: the answer-first prompt, and the answer block alone as the completion.
+
+    This is the plain-SFT baseline R-Log's ablation compares against (label only, no reasoning).
+    It is served exactly as fast mode serves a model (answer-first prompt, stop at
+    ``</answer>``), so the evaluator scores it with ``--fast`` and no new protocol is needed.
+    Examples without reasoning are usable here, so none is skipped.
+    """
+    rows = [
+        {
+            "prompt": to_prompt(example, OutputOrder.ANSWER_FIRST, fmt).text,
+            "completion": answer_block(example.label) + eot,
+            "task": example.task.value,
+            "order": LABEL_ONLY,
+        }
+        for example in examples
+    ]
+    return Rows(rows)
+
+
 def grpo_rows(
     examples: Iterable[Example],
     fmt: PromptFormat,
@@ -170,7 +193,9 @@ def training_examples(
 
 
 def parse_orders(name: str) -> tuple[OutputOrder, ...]:
-    """``both`` → both orders; otherwise the one named."""
+    """``both`` → both orders; otherwise the one named (``label-only`` is the SFT trainer's own)."""
+    if name == LABEL_ONLY:
+        raise ValueError("--orders label-only is for the cold start (rlog-train sft) only")
     return BOTH_ORDERS if name == "both" else (OutputOrder(name),)
 
 

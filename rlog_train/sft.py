@@ -24,7 +24,9 @@ from typing import Any
 
 from rlog_train.data import Example
 from rlog_train.formatting import (
+    LABEL_ONLY,
     end_of_turn,
+    label_only_rows,
     parse_orders,
     prompt_format_for,
     read_examples,
@@ -96,7 +98,11 @@ def sft_dataset(examples: list[Example], tokenizer: Any, model_config: Any, orde
     from datasets import Dataset
 
     fmt = prompt_format_for(model_config)
-    rows = sft_rows(examples, fmt, end_of_turn(fmt, tokenizer), parse_orders(orders))
+    eot = end_of_turn(fmt, tokenizer)
+    if orders == LABEL_ONLY:
+        rows = label_only_rows(examples, fmt, eot)
+    else:
+        rows = sft_rows(examples, fmt, eot, parse_orders(orders))
     if not rows.rows:
         raise ValueError("no training rows: every example lacks reasoning or the subset is empty")
     tokenized = [tokenize_row(tokenizer, r["prompt"], r["completion"]) for r in rows.rows]

@@ -170,8 +170,10 @@ def sample(examples: Sequence[Example], n: int, seed: int = 0) -> list[Example]:
     """A fixed-seed sample of ``n`` examples, stratified by system, in the input's order.
 
     Each system gets a share proportional to its size (largest remainders round), so a small
-    sample of the unseen parsing split still covers all nine systems. ``n`` at or above the
-    size returns everything.
+    sample of the unseen parsing split still covers all nine systems. Anomaly detection is also
+    balanced by label inside each system: its splits hold 8-12% abnormal items, so a proportional
+    sample of 50 would score F1 on about four positives (and train on almost none); what a label
+    cannot fill goes to the other. ``n`` at or above the size returns everything.
     """
     if n >= len(examples):
         return list(examples)
@@ -180,13 +182,44 @@ def sample(examples: Sequence[Example], n: int, seed: int = 0) -> list[Example]:
     groups: dict[str | None, list[int]] = defaultdict(list)
     for index, example in enumerate(examples):
         groups[example.system].append(index)
-    quotas = {system: n * len(members) / len(examples) for system, members in groups.items()}
-    counts = {system: int(quota) for system, quota in quotas.items()}
-    by_remainder = sorted(groups, key=lambda s: (-(quotas[s] - counts[s]), str(s)))
-    for system in by_remainder[: n - sum(counts.values())]:
-        counts[system] += 1
+    counts = _proportional_quotas({system: len(members) for system, members in groups.items()}, n)
     rng = random.Random(seed)
     chosen: list[int] = []
     for system in sorted(groups, key=str):
-        chosen.extend(rng.sample(groups[system], counts[system]))
+        members = groups[system]
+        if all(examples[index].task is Task.ANOMALY for index in members):
+            chosen.extend(_label_balanced(examples, members, counts[system], rng))
+        else:
+            chosen.extend(rng.sample(members, counts[system]))
     return [examples[index] for index in sorted(chosen)]
+
+
+def _proportional_quotas(sizes: dict[str | None, int], n: int) -> dict[str | None, int]:
+    """``n`` dealt over groups in proportion to their sizes, largest remainders first."""
+    total = sum(sizes.values())
+    quotas = {key: n * size / total for key, size in sizes.items()}
+    counts = {key: int(quota) for key, quota in quotas.items()}
+    by_remainder = sorted(sizes, key=lambda k: (-(quotas[k] - counts[k]), str(k)))
+    for key in by_remainder[: n - sum(counts.values())]:
+        counts[key] += 1
+    return counts
+
+
+def _label_balanced(
+    examples: Sequence[Example], members: list[int], n: int, rng: random.Random
+) -> list[int]:
+    """``n`` of ``members`` with the labels as even as their sizes allow (seeded)."""
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for index in members:
+        by_label[examples[index].label].append(index)
+    labels = sorted(by_label)
+    quota = dict.fromkeys(labels, 0)
+    remaining = n
+    while remaining:
+        open_labels = [label for label in labels if quota[label] < len(by_label[label])]
+        if not open_labels:
+            break
+        for label in open_labels[:remaining]:
+            quota[label] += 1
+            remaining -= 1
+    return [index for label in labels for index in rng.sample(by_label[label], quota[label])]

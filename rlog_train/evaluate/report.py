@@ -315,6 +315,9 @@ def render_markdown(result: EvalResult) -> str:
     )
     limit = config.get("limit")
     sample = f"at most {limit} per set" if limit else "whole sets"
+    if config.get("per_unseen_system"):
+        sample += f" ({config['per_unseen_system']} per unseen parsing system)"
+    sample += "; A.D. label-balanced per system" if limit else ""
     leaks = "leaked test items dropped" if config.get("drop_leaked", True) else "full splits"
     lines = [
         f"# rlog evaluation: {config.get('model_description') or 'model'}",

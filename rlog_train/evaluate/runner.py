@@ -153,6 +153,7 @@ def base_config(options: EvalOptions, sets: list[EvalSet]) -> dict[str, Any]:
         "order": options.order.value,
         "seed": options.seed,
         "limit": options.limit,
+        "per_unseen_system": options.per_unseen_system,
         "max_tokens": options.max_tokens,
         "drop_leaked": options.drop_leaked,
         "data_dir": str(options.data_dir) if options.data_dir else None,

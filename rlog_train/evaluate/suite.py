@@ -32,6 +32,8 @@ class EvalOptions:
     fast: bool = False
     """R-Log-fast: answer first and stop generating at ``</answer>``."""
     max_tokens: int = 768
+    per_unseen_system: int | None = None
+    """Examples drawn from each unseen parsing system instead of ``limit`` over the set."""
     drop_leaked: bool = True
     """Drop test items whose input appears in training (``--full-splits`` keeps them)."""
     data_dir: Path | None = None
@@ -90,6 +92,8 @@ def build_sets(options: EvalOptions) -> list[EvalSet]:
     """Load and sample every test set the options ask for, in task order."""
     if options.limit is not None and options.limit < 1:
         raise EvalError(f"--limit must be at least 1, got {options.limit}")
+    if options.per_unseen_system is not None and options.per_unseen_system < 1:
+        raise EvalError(f"--per-unseen-system must be at least 1, got {options.per_unseen_system}")
     data_dir = options.data_dir or find_data_dir()
     if not data_dir.is_dir():
         raise EvalError(f"data directory {data_dir} does not exist")
@@ -101,8 +105,21 @@ def build_sets(options: EvalOptions) -> list[EvalSet]:
             examples, report = load_split_with_report(
                 task, split, data_dir, drop_leaked=options.drop_leaked
             )
-            chosen = (
-                examples if options.limit is None else sample(examples, options.limit, options.seed)
-            )
+            chosen = _draw(examples, options, per_system=split == "test_unseen")
             sets.append(EvalSet(task, split, chosen, len(examples), report.dropped))
     return sets
+
+
+def _draw(examples: list[Example], options: EvalOptions, per_system: bool) -> list[Example]:
+    """The sample of one set: ``per_unseen_system`` from each system where asked, else ``limit``."""
+    if per_system and options.per_unseen_system:
+        systems: dict[str | None, list[Example]] = {}
+        for example in examples:
+            systems.setdefault(example.system, []).append(example)
+        chosen = {
+            id(example)
+            for members in systems.values()
+            for example in sample(members, options.per_unseen_system, options.seed)
+        }
+        return [example for example in examples if id(example) in chosen]
+    return examples if options.limit is None else sample(examples, options.limit, options.seed)

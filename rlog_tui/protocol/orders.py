@@ -48,10 +48,14 @@ SYSTEM_PROMPTS: dict[OutputOrder, str] = {
 }
 
 
+def answer_block(answer: str) -> str:
+    """``<answer>…</answer>`` around an answer, as every target writes it."""
+    return f"{ANSWER_OPEN}{answer.strip()}{ANSWER_CLOSE}"
+
+
 def target_text(order: OutputOrder, reasoning: str, answer: str) -> str:
     """The completion a model should produce for ``order``: used to build training targets."""
     think = f"{THINK_OPEN}{reasoning.strip()}{THINK_CLOSE}"
-    answer_block = f"{ANSWER_OPEN}{answer.strip()}{ANSWER_CLOSE}"
     if order is OutputOrder.REASON_FIRST:
-        return think + answer_block
-    return answer_block + think
+        return think + answer_block(answer)
+    return answer_block(answer) + think

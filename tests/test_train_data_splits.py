@@ -171,6 +171,30 @@ def test_sample_gives_every_system_its_share():
     assert small == {system: 10 for system in UNSEEN_SYSTEMS}
 
 
+def _anomalies(counts: dict[tuple[str, str], int]) -> list[Example]:
+    return [
+        Example(Task.ANOMALY, "i", f"{system} {label} {k}", label, None, "s", system)
+        for (system, label), count in counts.items()
+        for k in range(count)
+    ]
+
+
+def test_anomaly_samples_are_balanced_by_label_within_each_system():
+    items = _anomalies(
+        {("A", "normal"): 90, ("A", "abnormal"): 10, ("B", "normal"): 97, ("B", "abnormal"): 3}
+    )
+    counts = Counter((e.system, e.label) for e in sample(items, 20, seed=0))
+    # each system keeps its share (10 each); labels split evenly where they can, B's 3 abnormal
+    # items are all taken and the rest of B's share goes to its normal items
+    assert counts == {
+        ("A", "normal"): 5,
+        ("A", "abnormal"): 5,
+        ("B", "normal"): 7,
+        ("B", "abnormal"): 3,
+    }
+    assert sample(items, 20, seed=0) == sample(items, 20, seed=0)
+
+
 def test_sample_larger_than_set_returns_everything():
     items = _systems({"A": 3})
     assert sample(items, 10, seed=0) == items

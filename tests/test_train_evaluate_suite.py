@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections import Counter
 
 import pytest
 
@@ -51,6 +52,17 @@ def test_parsing_has_seen_and_unseen_sets_sampled_per_set():
     assert sets[0].available == 10754 and sets[0].dropped_leaked == 1846
     again = build_sets(EvalOptions(tasks=(Task.PARSE,), limit=9, seed=3))
     assert [e.input for e in again[0].examples] == [e.input for e in sets[0].examples]
+
+
+@needs_data
+def test_per_unseen_system_draws_that_many_from_each_unseen_system():
+    options = EvalOptions(tasks=(Task.PARSE,), limit=5, per_unseen_system=3, seed=1)
+    seen, unseen = build_sets(options)
+    assert len(seen.examples) == 5
+    counts = Counter(e.system for e in unseen.examples)
+    assert len(counts) == 9 and set(counts.values()) == {3}
+    with pytest.raises(EvalError, match="--per-unseen-system"):
+        build_sets(EvalOptions(tasks=(Task.PARSE,), per_unseen_system=0))
 
 
 @needs_data

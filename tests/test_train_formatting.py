@@ -12,7 +12,9 @@ from rlog_train.formatting import (
     architecture_of,
     end_of_turn,
     grpo_rows,
+    label_only_rows,
     limit_examples,
+    parse_orders,
     parse_tasks,
     prompt_format_for,
     read_examples,
@@ -70,6 +72,17 @@ def test_every_example_is_emitted_in_both_orders_with_the_served_prompt():
         assert row["completion"] == to_target(example, order) + "<end_of_turn>"
     fast = next(r for r in rows.rows if r["order"] == "answer-first")
     assert fast["completion"].startswith("<answer>")
+
+
+def test_label_only_rows_are_x_to_y_with_the_fast_mode_prompt():
+    fmt = prompt_format_for(SimpleNamespace(model_type="gemma3_text"))
+    rows = label_only_rows([ANOMALY, NO_REASON], fmt, "<end_of_turn>").rows
+    assert len(rows) == 2  # no reasoning is needed, so nothing is skipped
+    assert rows[0]["prompt"] == to_prompt(ANOMALY, OutputOrder.ANSWER_FIRST, fmt).text
+    assert rows[0]["completion"] == "<answer>abnormal</answer><end_of_turn>"
+    assert "<think>" not in rows[1]["completion"]
+    with pytest.raises(ValueError, match="cold start"):
+        parse_orders("label-only")
 
 
 def test_end_of_turn_is_the_marker_for_gemma_and_eos_otherwise():

@@ -216,6 +216,39 @@ def eval_command(
         raise typer.Exit(code)
 
 
+@app.command("compare")
+def compare_command(
+    runs: Annotated[
+        list[str],
+        typer.Argument(
+            help="NAME=EVAL_DIR per row (a folder rlog-train eval wrote), in the order to show.",
+        ),
+    ],
+    sets: Annotated[
+        str | None,
+        typer.Option(
+            "--sets",
+            help="Comma list of sets to show, e.g. parse/test_unseen,anomaly/test "
+            "(default: every set all runs cover).",
+        ),
+    ] = None,
+) -> None:
+    """Put evaluation runs side by side in one Markdown table, beside LogLM's figures.
+
+    Example: rlog-train compare base=runs/eval-base rlog-270m=runs/eval-rlog
+    """
+    from rlog_train.evaluate.compare import Run, compare_table, parse_run_argument
+    from rlog_train.evaluate.suite import EvalError
+
+    try:
+        loaded = [Run.load(*parse_run_argument(text)) for text in runs]
+        wanted = [name.strip() for name in sets.split(",") if name.strip()] if sets else None
+        typer.echo(compare_table(loaded, wanted))
+    except EvalError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
 # --- training: cold start and GRPO ---------------------------------------------------------------
 
 ConfigOption = Annotated[

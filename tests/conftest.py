@@ -37,3 +37,33 @@ def llama_engine(embedded_model: Path) -> Iterator:
     engine.wait_ready(timeout=120)
     yield engine
     engine.close()
+
+
+@pytest.fixture(scope="session")
+def gemma_cold_start(embedded_model: Path, tmp_path_factory) -> tuple[Path, object]:
+    """A small adapter trained on the real gemma-3-270m base: ``(adapter folder, TrainResult)``.
+
+    Three cold-start steps on one anomaly example at a high learning rate, so the adapter has
+    really learned something (its loss falls) in about two minutes. Shared by the SFT smoke test
+    and the quantize test that carries a trained adapter through GGUF into llama.cpp.
+    """
+    pytest.importorskip("trl")
+    from tiny_models import tiny_examples
+
+    from rlog_train.sft import train_sft
+    from rlog_train.sft_config import SFTRunConfig
+
+    out = tmp_path_factory.mktemp("gemma-cold-start")
+    config = SFTRunConfig(
+        base=str(embedded_model),
+        output_dir=str(out),
+        orders="reason-first",
+        max_steps=3,
+        batch_size=1,
+        learning_rate=2e-3,
+        max_length=384,
+        logging_steps=1,
+        progress=False,
+        save_steps=1000,
+    )
+    return out, train_sft(config, examples=tiny_examples()[:1])

@@ -16,8 +16,7 @@ from tiny_models import tiny_examples
 
 from quantize.adapter import convert_adapter
 from rlog_train.data import to_prompt, to_target
-from rlog_tui.protocol import OutputOrder
-from rlog_tui.protocol import select_format
+from rlog_tui.protocol import OutputOrder, select_format
 
 pytestmark = pytest.mark.slow
 

@@ -54,7 +54,11 @@ ModelOpt = Annotated[
     ),
 ]
 AdapterOpt = Annotated[
-    str | None, typer.Option("--adapter", help="GGUF LoRA adapter applied on top of the model.")
+    str | None,
+    typer.Option(
+        "--adapter",
+        help="GGUF LoRA adapter applied on top of the model ('none': the bare base model).",
+    ),
 ]
 BackendOpt = Annotated[
     str | None,

@@ -82,6 +82,10 @@ def embedded_adapter_path() -> Path | None:
     return path if path.is_file() else None
 
 
+NO_ADAPTER = "none"
+"""``--adapter none`` (or ``adapter = "none"``): the bare base, without the shipped adapter."""
+
+
 def resolve_model(
     settings: Settings, origins: dict[str, str], *, fast: bool = False
 ) -> ModelChoice:
@@ -98,6 +102,8 @@ def resolve_model(
     else:
         model_path = embedded_model_path()
         model_origin = "embedded default (google/gemma-3-270m Q4_K_M)"
+    if adapter and adapter.strip().lower() == NO_ADAPTER:
+        return ModelChoice(model_path, model_origin or "given", None, "none (asked for)", fast)
     adapter_path: Path | None = Path(adapter).expanduser() if adapter else None
     if adapter_path is None and not model:
         adapter_path = embedded_adapter_path()

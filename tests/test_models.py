@@ -24,6 +24,12 @@ def test_embedded_default_comes_with_the_shipped_adapter(embedded_model):
     assert choice.adapter_path == embedded_adapter_path()
 
 
+def test_adapter_none_runs_the_bare_embedded_base(embedded_model):
+    choice = resolve_model(Settings(adapter="None"), {"adapter": "--adapter flag"})
+    assert choice.model_path == embedded_model
+    assert choice.adapter_path is None and choice.adapter_origin.startswith("none")
+
+
 def test_fast_mode_uses_its_own_variant_when_configured(tmp_path):
     settings = Settings(model=str(tmp_path / "m.gguf"), fast_model=str(tmp_path / "q4.gguf"))
     origins = {"model": "config file x", "fast_model": "config file x"}

@@ -22,12 +22,10 @@ from rlog_train.evaluate.records import EvalResult, ExampleRecord, Generation, m
 from rlog_train.evaluate.suite import EvalOptions, EvalSet, build_sets
 from rlog_tui.config import Settings
 from rlog_tui.engine import Done, Engine, Failed, Request, SamplingParams, Started
-from rlog_tui.models import ModelChoice, embedded_adapter_path, embedded_model_path
+from rlog_tui.models import NO_ADAPTER, ModelChoice, embedded_adapter_path, embedded_model_path
 
 OnRecord = Callable[[ExampleRecord, int, int], None]
 """Called after each example with ``(record, examples done, examples in the run)``."""
-
-NO_ADAPTER = "none"
 
 
 class _Stop(Exception):

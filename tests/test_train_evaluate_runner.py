@@ -39,6 +39,7 @@ def test_eval_command_writes_json_and_markdown_for_every_task(tmp_path):
     out = tmp_path / "run"
     result = runner.invoke(app, ["eval", "--tasks", "all", *QUICK, "--out", str(out)])
     assert result.exit_code == 0, result.output
+    assert "eval: 6/6 examples" in result.output  # no terminal: progress as plain lines
     data = json.loads((out / "eval.json").read_text())
     config = data["config"]
     assert config["model"]["sha256"] == EMBEDDED_SHA256

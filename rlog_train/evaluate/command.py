@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,7 +53,14 @@ def default_out_dir(command: EvalCommand) -> Path:
 
 
 class _ProgressBar:
-    """A rich progress bar over all examples of the run, naming the set being evaluated."""
+    """A rich progress bar over all examples of the run, naming the set being evaluated.
+
+    Rich draws nothing until the end when stderr is not a terminal (``nohup``, CI logs), so
+    there a plain line is printed instead every ``LINE_EVERY_S`` seconds: a long run in a log
+    file must still say how far it got.
+    """
+
+    LINE_EVERY_S = 60.0
 
     def __init__(self, sets: list[EvalSet]) -> None:
         from rich.console import Console
@@ -79,6 +88,8 @@ class _ProgressBar:
         )
         first = self.labels[sets[0].name] if sets else ""
         self.task_id = self.progress.add_task(first, total=self.total, status="")
+        self.plain = not self.progress.console.is_terminal
+        self.started = self.last_line = time.monotonic()
 
     def __enter__(self) -> _ProgressBar:
         self.progress.start()
@@ -95,6 +106,16 @@ class _ProgressBar:
             description=self.labels.get(record.set, record.set),
             status=f"format OK {self.format_ok}/{done}",
         )
+        now = time.monotonic()
+        if self.plain and (now - self.last_line >= self.LINE_EVERY_S or done == self.total):
+            self.last_line = now
+            label = self.labels.get(record.set, record.set)
+            print(
+                f"eval: {done}/{self.total} examples ({label}), format OK {self.format_ok}/{done}, "
+                f"{now - self.started:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def run(command: EvalCommand) -> int:

@@ -34,8 +34,18 @@ def app(tmp_path: Path, llama_engine) -> RlogApp:
     return RlogApp([LogFile.open(path)], llama_engine, watch_files=False)
 
 
+async def _templates_mined(pilot) -> None:
+    """Wait for the first mining pass: before it the status bar says "mining…", after it the
+    template count, and which one a snapshot caught used to depend on the machine's load."""
+    for _ in range(500):
+        if pilot.app._mined_once_at is not None:
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
 def test_snapshot_opening_screen(app, snap_compare):
-    assert snap_compare(app, press=["_"], terminal_size=SIZE)
+    assert snap_compare(app, run_before=_templates_mined, terminal_size=SIZE)
 
 
 def test_snapshot_selection_and_filter(app, snap_compare):

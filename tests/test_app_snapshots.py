@@ -41,6 +41,7 @@ async def _templates_mined(pilot) -> None:
         if pilot.app._mined_once_at is not None:
             break
         await pilot.pause(0.02)
+    pilot.app._update_status()  # the status bar refreshes every 0.5 s: show the mined state now
     await pilot.pause()
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from tiny_models import tiny_examples
 
 from rlog_train.data import Example, to_prompt, to_target
 from rlog_train.formatting import (
@@ -24,23 +25,7 @@ from rlog_train.formatting import (
 )
 from rlog_tui.protocol import OutputOrder, PromptStyle, Task
 
-ANOMALY = Example(
-    Task.ANOMALY,
-    "Classify the given log entries into normal and abnormal categories.",
-    "RAS KERNEL FATAL data TLB error interrupt",
-    "abnormal",
-    "The log reports an error.",
-    "test",
-)
-PARSE = Example(
-    Task.PARSE,
-    "Convert the following logs into standardized templates by identifying and replacing the "
-    "variable parts with a <*>.",
-    "Receiving block blk_1 src: /10.2.1.1:5 dest: /10.2.1.1:50010",
-    "Receiving block <*> src: <*> dest: <*>",
-    "Block ids and addresses vary.",
-    "test",
-)
+ANOMALY, PARSE = tiny_examples()
 NO_REASON = Example(Task.ANOMALY, "Classify.", "x", "normal", None, "test")
 
 

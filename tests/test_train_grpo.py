@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 
 import pytest
-from tiny_models import build_tiny_llama
+from tiny_models import build_tiny_llama, tiny_examples
 
 from rlog_train.data import Example, to_prompt, to_target
 from rlog_train.formatting import end_of_turn, prompt_format_for, tokenize_row
@@ -18,16 +18,7 @@ from rlog_tui.protocol import OutputOrder, Task
 torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
 
-EXAMPLES = [
-    Example(
-        Task.ANOMALY,
-        "Classify the given log entries into normal and abnormal categories.",
-        "RAS KERNEL FATAL data TLB error interrupt",
-        "abnormal",
-        "The log reports an error.",
-        "test",
-    ),
-]
+EXAMPLES = tiny_examples()[:1]  # the anomaly example
 
 
 @pytest.fixture(scope="module")

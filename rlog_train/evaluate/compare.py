@@ -21,17 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rlog_train.evaluate.report import LOGLM, REFERENCE_NAME
-from rlog_train.evaluate.suite import EvalError
-
-_LABELS = {
-    "parse/test": "L.P. seen",
-    "parse/test_unseen": "L.P. unseen",
-    "anomaly/test": "A.D.",
-    "interpret/test": "L.I.",
-    "root-cause/test": "R.C.",
-    "solution/test": "S.R.",
-}
-_GENERATION = ("interpret/test", "root-cause/test", "solution/test")
+from rlog_train.evaluate.suite import TEST_SET_NAMES, EvalError, set_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +69,7 @@ class Run:
 
 def _columns(set_name: str) -> list[tuple[str, str, int]]:
     """``(header, metric key, digits)`` per column of a set."""
-    label = _LABELS.get(set_name, set_name)
+    label = set_label(set_name)
     if set_name.startswith("parse/"):
         return [(f"{label} token-F1", "token_f1", 3), (f"{label} PA", "pa", 3)]
     if set_name == "anomaly/test":
@@ -93,16 +83,14 @@ def _reference(set_name: str, key: str) -> str:
     if set_name == "anomaly/test" and key == "f1":
         bgl, spirit = LOGLM["anomaly/test f1 BGL"], LOGLM["anomaly/test f1 Spirit"]
         return f"{bgl:.3f} BGL, {spirit:.3f} Spirit"
-    if set_name in _GENERATION:
-        value = LOGLM.get(f"{set_name} {key}")
-        return f"{value:.1f}" if value is not None else "–"
-    return "–"
+    value = LOGLM.get(f"{set_name} {key}")  # the generation sets' BLEU-4 and ROUGE-L
+    return f"{value:.1f}" if value is not None else "–"
 
 
 def common_sets(runs: Sequence[Run], wanted: Sequence[str] | None = None) -> list[str]:
-    """The sets every run covers (in the order of ``_LABELS``), or ``wanted`` checked to be."""
+    """The sets every run covers (in report order), or ``wanted`` checked to be."""
     covered = [set(run.record["metrics"]) for run in runs]
-    names = list(wanted) if wanted else [s for s in _LABELS if all(s in c for c in covered)]
+    names = list(wanted) if wanted else [s for s in TEST_SET_NAMES if all(s in c for c in covered)]
     for name in names:
         missing = [run.name for run, sets in zip(runs, covered, strict=True) if name not in sets]
         if missing:
@@ -146,9 +134,7 @@ def compare_table(runs: Sequence[Run], sets: Sequence[str] | None = None) -> str
     reference = [f"{REFERENCE_NAME}, full test sets"]
     reference += [_reference(set_name, key) for set_name, _, key, _ in columns]
     lines.append("| " + " | ".join([*reference, "–", "–"]) + " |")
-    sizes = ", ".join(
-        f"{_LABELS.get(n, n)} {runs[0].record['metrics'][n].get('n', 0)}" for n in names
-    )
+    sizes = ", ".join(f"{set_label(n)} {runs[0].record['metrics'][n].get('n', 0)}" for n in names)
     lines.append("")
     lines.append(f"n per set (same sample in every row): {sizes}.")
     return "\n".join(lines)

@@ -63,10 +63,26 @@ class EvalSet:
     @property
     def label(self) -> str:
         """Short name for tables: ``L.P. seen``, ``L.P. unseen``, ``A.D.`` …"""
-        short = TASKS[self.task].short
-        if self.task is Task.PARSE:
-            return f"{short} {'unseen' if self.split == 'test_unseen' else 'seen'}"
-        return short
+        return set_label(self.name)
+
+
+TEST_SET_NAMES: tuple[str, ...] = tuple(
+    f"{task.value}/{split}" for task in Task for split in splits_of(task) if split != "train"
+)
+"""Every test set a run can cover, in report order."""
+
+
+def set_label(name: str) -> str:
+    """The short table name of a set named ``task/split`` (unknown names are kept as they are)."""
+    task_name, _, split = name.partition("/")
+    try:
+        task = Task(task_name)
+    except ValueError:
+        return name
+    short = TASKS[task].short
+    if task is Task.PARSE:
+        return f"{short} {'unseen' if split == 'test_unseen' else 'seen'}"
+    return short
 
 
 def parse_tasks(text: str | Sequence[str]) -> tuple[Task, ...]:

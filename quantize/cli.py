@@ -193,8 +193,16 @@ def verify(
     max_tokens: Annotated[int, typer.Option("--max-tokens", min=1)] = 64,
     threads: Annotated[int, typer.Option("--threads", min=1)] = 1,
     efficacy: Annotated[
-        bool, typer.Option("--efficacy", help="Also score both on the test sets (rlog_train).")
+        bool,
+        typer.Option(
+            "--efficacy",
+            help="Also score both on LIMIT examples per test set (rlog_train), in --order: "
+            "answer-first scores fast mode.",
+        ),
     ] = False,
+    efficacy_max_tokens: Annotated[
+        int, typer.Option("--efficacy-max-tokens", min=1, help="New tokens per test example.")
+    ] = 256,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the report as JSON.")
     ] = None,
@@ -224,6 +232,7 @@ def verify(
                 n_threads=threads,
                 progress=lambda _what, done, total: update(done, total),
                 efficacy=efficacy_hook if efficacy else None,
+                efficacy_max_tokens=efficacy_max_tokens,
             )
     typer.echo(render_report(report))
     if json_out:

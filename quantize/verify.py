@@ -132,12 +132,14 @@ def verify(
     n_ctx: int = 2048,
     n_threads: int = 1,
     progress: Callable[[str, int, int], None] | None = None,
-    efficacy: Callable[[ModelSpec, Sequence[str], int], float | None] | None = None,
+    efficacy: Callable[[ModelSpec, Sequence[str], int, str, int], float | None] | None = None,
+    efficacy_max_tokens: int = 256,
 ) -> VerifyReport:
     """Measure ``cand`` against ``ref`` on the same ``limit`` prompts (see the module doc).
 
-    ``efficacy`` (e.g. ``efficacy_hook``) scores each model on the task test sets; without it the
-    report has agreement and speed only (the evaluator runs whole test sets, which takes longer).
+    ``efficacy`` (e.g. ``efficacy_hook``) scores each model on ``limit`` examples of each task's
+    test sets in ``order``, at most ``efficacy_max_tokens`` new tokens each; without it the report
+    has agreement and speed only (the evaluator's sample takes much longer than the prompts).
     """
     for spec in (ref, cand):
         require_file(spec.path, "model")
@@ -157,7 +159,9 @@ def verify(
                     agreement.append(scorer.agreement(prompt, ref_ids[number - 1]))
                 if progress:
                     progress(f"agreement {side}", number, len(prompts))
-        figures.efficacy = efficacy(spec, tasks, limit) if efficacy else None
+        figures.efficacy = (
+            efficacy(spec, tasks, limit, order, efficacy_max_tokens) if efficacy else None
+        )
         results[side] = figures
     identical = [
         a == b for a, b in zip(results["ref"].outputs, results["cand"].outputs, strict=True)
@@ -175,25 +179,37 @@ def verify(
     )
 
 
-def efficacy_hook(spec: ModelSpec, tasks: Sequence[str], limit: int) -> float | None:
-    """HOOK: one efficacy score per model from ``rlog_train``'s evaluator (higher is better).
+def efficacy_options(tasks: Sequence[str], limit: int, order: str, max_tokens: int):
+    """The evaluator's options for one verify run: the order asked for decides full or fast mode.
 
-    Runs ``rlog_train.evaluate.evaluate_gguf`` on the fixed test splits (``limit`` examples per
-    set) and reduces its figures with ``rlog_train.evaluate.headline_score`` (the mean of each
-    set's primary metric: PA / F1 / ROUGE-L ...). Returns None while the evaluator does not offer
-    that reduction (its API is not final), so verification still reports agreement and speed.
+    A lighter fast-mode variant has to keep fast mode's efficacy, so it is scored answer-first
+    (R-Log-fast) when verify compares answer-first outputs, reason-first otherwise.
+    """
+    from rlog_train.evaluate import EvalOptions, parse_tasks
+
+    return EvalOptions(
+        tasks=parse_tasks(list(tasks)),
+        limit=limit,
+        fast=order == "answer-first",
+        max_tokens=max_tokens,
+    )
+
+
+def efficacy_hook(
+    spec: ModelSpec, tasks: Sequence[str], limit: int, order: str, max_tokens: int
+) -> float | None:
+    """One efficacy score per model from ``rlog_train``'s evaluator (higher is better).
+
+    Runs ``rlog_train.evaluate.evaluate_gguf`` on the fixed, seeded test splits (``limit``
+    examples per set, the same sample for ref and cand) and reduces its figures with
+    ``headline_score`` (the mean of each set's primary metric: PA / F1 / ROUGE-L ...). Returns
+    None without the ``train`` extra, so verification still reports agreement and speed.
     """
     try:
-        from rlog_train.evaluate import (
-            EvalOptions,
-            all_figures,
-            evaluate_gguf,
-            headline_score,
-            parse_tasks,
-        )
+        from rlog_train.evaluate import all_figures, evaluate_gguf, headline_score
     except ImportError:
         return None
-    options = EvalOptions(tasks=parse_tasks(list(tasks)), limit=limit)
+    options = efficacy_options(tasks, limit, order, max_tokens)
     result = evaluate_gguf(options, spec.path, spec.adapter, threads=1)
     return float(headline_score(all_figures(result)))
 

@@ -7,7 +7,7 @@ from quantize_helpers import tiny_assets
 
 from quantize.errors import InputNotFound
 from quantize.merge import merge_adapter
-from quantize.verify import ModelSpec, build_cases, verify
+from quantize.verify import ModelSpec, build_cases, efficacy_hook, efficacy_options, verify
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_efficacy_hook_gives_retention(assets):
         ModelSpec(assets.f32, assets.lora_gguf),
         limit=1,
         max_tokens=4,
-        efficacy=lambda spec, _tasks, _limit: scores[spec.adapter],
+        efficacy=lambda spec, *_: scores[spec.adapter],
     )
     assert report.efficacy_retention == pytest.approx(0.8)
 
@@ -57,3 +57,15 @@ def test_efficacy_hook_gives_retention(assets):
 def test_missing_candidate(assets, tmp_path):
     with pytest.raises(InputNotFound, match="model not found"):
         verify(ModelSpec(assets.f32), ModelSpec(tmp_path / "none.gguf"), limit=1)
+
+
+def test_efficacy_is_scored_in_the_order_verify_compares():
+    fast = efficacy_options(["parse", "anomaly"], 3, "answer-first", 32)
+    full = efficacy_options(["parse"], 3, "reason-first", 32)
+    assert fast.fast and not full.fast
+    assert (fast.limit, fast.max_tokens) == (3, 32)
+
+
+def test_efficacy_hook_runs_the_real_evaluator(embedded_model):
+    score = efficacy_hook(ModelSpec(embedded_model), ["parse"], 1, "answer-first", 24)
+    assert score is not None and 0.0 <= score <= 1.0

@@ -226,7 +226,7 @@ def _run_engine(
     """Generate every case through the product's backend, timing each token as it streams."""
     from rlog_tui.engine import EngineError, SamplingParams
     from rlog_tui.engine.llama_backend import LlamaBackend, LlamaSettings
-    from rlog_tui.protocol import ANSWER_CLOSE, OutputOrder, build_prompt, parse_response
+    from rlog_tui.protocol import ANSWER_CLOSE, OutputOrder, StreamParser, build_prompt
 
     order = OutputOrder(order_name)
     settings = LlamaSettings(
@@ -257,7 +257,12 @@ def _run_engine(
                 speeds.append((n_tokens - 1) / (stamps[-1] - stamps[0]))
             ttfts.append((stamps[0] if stamps else end) - start)
             answers.append((answered_at or end) - start)
-            well_formed.append(parse_response(text, order).format_ok)
+            parser = StreamParser(order)
+            parser.feed(text)
+            # Answer-first is fast mode's order: judged as fast mode is, up to ``</answer>``
+            # (the reasoning after it may run into the token cap).
+            fast = order is OutputOrder.ANSWER_FIRST
+            well_formed.append(parser.close(stopped_after_answer=fast).format_ok)
             figures.outputs.append(text)
             if progress:
                 progress(f"generate {spec.path.name}", number, len(cases))

@@ -69,3 +69,18 @@ def test_efficacy_is_scored_in_the_order_verify_compares():
 def test_efficacy_hook_runs_the_real_evaluator(embedded_model):
     score = efficacy_hook(ModelSpec(embedded_model), ["parse"], 1, "answer-first", 24)
     assert score is not None and 0.0 <= score <= 1.0
+
+
+def test_answer_first_is_judged_like_fast_mode_up_to_the_answer(embedded_model):
+    """The reasoning after ``</answer>`` may hit the token cap; fast mode never generates it."""
+    from rlog_tui.models import embedded_adapter_path
+
+    pair = ModelSpec(embedded_model, embedded_adapter_path())
+    report = verify(pair, pair, limit=2, order="answer-first", max_tokens=24)
+    closed = [
+        text.startswith("<answer>") and "<think>" not in text.split("</answer>")[0]
+        for text in report.ref.outputs
+        if "</answer>" in text
+    ]
+    assert any(closed), report.ref.outputs  # the shipped adapter answers within 24 tokens
+    assert report.ref.format_ok == sum(closed) / len(report.ref.outputs)

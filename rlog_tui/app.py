@@ -38,8 +38,14 @@ from rlog_tui.widgets.templates_panel import TemplatesPanel
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_ASK_LINES = 1
+"""Lines sent when the user asks without selecting: the newest line of the view.
+
+R-Log models learn from one log entry per example (the inputs of all five tasks: median one line)
+and the shipped rlog-270m degenerates on 10-20-line windows, so a bare enter asks about what
+they answer well; ``l`` or shift+arrows select more on purpose."""
 DEFAULT_CONTEXT_LINES = 20
-"""Lines sent when the user asks without selecting: the newest ones of the view."""
+"""What ``l`` (select the newest N lines) proposes."""
 INDEX_CHUNK_BYTES = 1 << 20
 """Bytes of older lines indexed per UI tick: the last screen shows at once, the rest fills in."""
 FILTER_CHUNK = 20_000
@@ -329,12 +335,12 @@ class RlogApp(TemplatesMixin, App[None]):
 
     # -- asking the model --------------------------------------------------------------------
     def selected_lines(self) -> list[tuple[int, str]]:
-        """(1-based line number, text) of the selection, else the newest lines of the view."""
+        """(1-based line number, text) of the selection, else the newest line of the view."""
         view = self.view
         rows = view.selected_rows()
         if rows is None:
             last = view.row_count - 1
-            rows = (max(0, last - DEFAULT_CONTEXT_LINES + 1), last)
+            rows = (max(0, last - DEFAULT_ASK_LINES + 1), last)
         if view.row_count == 0:
             return []
         numbers = [view.line_at(row) for row in range(rows[0], rows[1] + 1)]

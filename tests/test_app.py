@@ -59,6 +59,17 @@ async def test_select_lines_ask_and_real_tokens_arrive_in_the_pane(log_file, lla
         assert app.last_done.stats.completion_tokens > 0
 
 
+async def test_enter_without_a_selection_asks_about_the_newest_line(log_file, llama_engine):
+    """One log entry, as the model was trained (the shipped one degenerates on long windows)."""
+    app = make_app(log_file, llama_engine, max_tokens=4)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.last_done is not None)
+        assert app.last_prompt.lines_sent == 1
+        assert LINES[-1] in app.last_prompt.text
+        assert LINES[-2] not in app.last_prompt.text
+
+
 async def test_escape_cancels_a_streaming_response(log_file, llama_engine):
     app = make_app(log_file, llama_engine, max_tokens=500)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -98,7 +109,9 @@ async def test_live_filter_includes_and_excludes(log_file, llama_engine):
         await pilot.press(*"!INFO")
         await wait_for(pilot, lambda: app.view.row_count == 3, 10)
         await pilot.press("enter")
-        # asking now sends only the filtered lines
+        assert [n for n, _ in app.selected_lines()] == [6]  # the newest line shown
+        await pilot.press("l", "backspace", "backspace", "3", "enter")
+        # a range over the filtered view holds only the filtered lines
         assert [n for n, _ in app.selected_lines()] == [3, 4, 6]
 
 

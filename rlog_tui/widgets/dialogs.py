@@ -120,7 +120,7 @@ HELP = """\
 
 | key | what it does |
 |---|---|
-| **enter** | ask the model about the selection (or the last 20 lines) |
+| **enter** | ask the model about the selection (or the newest line) |
 | **t** / **1**-**5** | pick the task: parse, anomaly, interpret, root cause, solution |
 | **f** | fast mode: answer first, stop at `</answer>` |
 | **esc** | cancel the running request, else clear the selection |

@@ -37,7 +37,8 @@ app = typer.Typer(
         "cause and recommend a fix, with its reasoning streamed as it thinks.\n\n"
         "Examples:\n\n"
         "  rlog-tui tail /var/log/app.log\n\n"
-        "  rlog-tui analyze app.log --task anomaly --last 20 --json\n\n"
+        "  rlog-tui analyze app.log --task anomaly --lines 120 --json\n\n"
+        "  rlog-tui analyze app.log --all\n\n"
         "  rlog-tui models"
     ),
     no_args_is_help=True,
@@ -197,7 +198,11 @@ def analyze(
         str | None, typer.Option("--grep", help="Only lines matching this regex.")
     ] = None,
     last: Annotated[
-        int | None, typer.Option("--last", help="The last N lines (default 50).")
+        int | None,
+        typer.Option(
+            "--last",
+            help="The last N lines (default: the last line; the models learn from one entry).",
+        ),
     ] = None,
     fast: Annotated[
         bool, typer.Option("--fast", help="Answer first and stop at </answer>.")

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-DEFAULT_LAST = 50
+DEFAULT_LAST = 1
+"""With no selection, the last line: R-Log models learn from one log entry per example (all five
+tasks: median one line) and the shipped rlog-270m degenerates on 10-20-line windows."""
 GREP_LIMIT = 2_000
 """At most this many matching lines are kept (the newest): a prompt cannot hold more anyway."""
 
@@ -41,7 +43,8 @@ class Selection:
             return f"lines {first}:{last if last is not None else ''}"
         if self.grep:
             return f"lines matching /{self.grep.pattern}/"
-        return f"last {self.last or DEFAULT_LAST} lines"
+        count = self.last or DEFAULT_LAST
+        return "last line" if count == 1 else f"last {count} lines"
 
 
 def parse_range(text: str) -> tuple[int, int | None]:

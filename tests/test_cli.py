@@ -51,6 +51,13 @@ def test_analyze_json_has_reasoning_and_answer_from_the_real_model():
     assert (result.returncode == 0) == (record["well_formed"] and record["answer_valid"])
 
 
+def test_analyze_without_a_selection_asks_about_the_last_line():
+    """One log entry, as the models are trained (not a window they degenerate on)."""
+    result = rlog("analyze", str(SAMPLE), "--fast", "--json", "--max-tokens", "16")
+    assert result.returncode in (0, 3), result.stderr
+    assert json.loads(result.stdout)["lines"] == {"first": 120, "last": 120, "count": 1}
+
+
 def test_analyze_streams_answer_to_stdout_and_reasoning_to_stderr():
     result = rlog("analyze", str(SAMPLE), "--task", "parse", "--lines", "1:1", "--max-tokens", "24")
     assert result.returncode in (0, 3), result.stderr

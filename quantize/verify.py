@@ -186,11 +186,12 @@ def efficacy_options(tasks: Sequence[str], limit: int, order: str, max_tokens: i
     (R-Log-fast) when verify compares answer-first outputs, reason-first otherwise.
     """
     from rlog_train.evaluate import EvalOptions, parse_tasks
+    from rlog_tui.protocol import OutputOrder
 
     return EvalOptions(
         tasks=parse_tasks(list(tasks)),
         limit=limit,
-        fast=order == "answer-first",
+        fast=OutputOrder(order) is OutputOrder.ANSWER_FIRST,
         max_tokens=max_tokens,
     )
 
@@ -226,7 +227,7 @@ def _run_engine(
     """Generate every case through the product's backend, timing each token as it streams."""
     from rlog_tui.engine import EngineError, SamplingParams
     from rlog_tui.engine.llama_backend import LlamaBackend, LlamaSettings
-    from rlog_tui.protocol import ANSWER_CLOSE, OutputOrder, StreamParser, build_prompt
+    from rlog_tui.protocol import ANSWER_CLOSE, OutputOrder, build_prompt, parse_response
 
     order = OutputOrder(order_name)
     settings = LlamaSettings(
@@ -237,6 +238,9 @@ def _run_engine(
     except EngineError as error:
         raise QuantizeFailed(str(error)) from None
     params = SamplingParams(max_tokens=max_tokens, temperature=0.0, repeat_penalty=1.0)
+    # Answer-first is fast mode's order: judged as fast mode is, up to ``</answer>`` (the
+    # reasoning after it may run into the token cap).
+    judge_up_to_answer = order is OutputOrder.ANSWER_FIRST
     figures = ModelFigures(spec.label, spec.file_bytes)
     speeds, ttfts, answers, well_formed, prompts = [], [], [], [], []
     try:
@@ -257,12 +261,8 @@ def _run_engine(
                 speeds.append((n_tokens - 1) / (stamps[-1] - stamps[0]))
             ttfts.append((stamps[0] if stamps else end) - start)
             answers.append((answered_at or end) - start)
-            parser = StreamParser(order)
-            parser.feed(text)
-            # Answer-first is fast mode's order: judged as fast mode is, up to ``</answer>``
-            # (the reasoning after it may run into the token cap).
-            fast = order is OutputOrder.ANSWER_FIRST
-            well_formed.append(parser.close(stopped_after_answer=fast).format_ok)
+            parsed = parse_response(text, order, stopped_after_answer=judge_up_to_answer)
+            well_formed.append(parsed.format_ok)
             figures.outputs.append(text)
             if progress:
                 progress(f"generate {spec.path.name}", number, len(cases))

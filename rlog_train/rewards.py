@@ -26,7 +26,7 @@ from typing import Any
 
 from rlog_train.metrics.parsing import template_f1
 from rlog_train.metrics.text_overlap import overlap_scores
-from rlog_tui.protocol import TASKS, OutputOrder, StreamParser, Task, check_answer
+from rlog_tui.protocol import TASKS, OutputOrder, Task, check_answer, parse_response
 
 FORMAT_OK = 0.1
 FORMAT_BAD = -1.0
@@ -74,9 +74,7 @@ def score(
     if len(completion) > MAX_COMPLETION_CHARS:
         problem = f"completion longer than {MAX_COMPLETION_CHARS:,} characters"
         return RewardBreakdown(FORMAT_BAD, ANSWER_BAD, "", (problem,))
-    parser = StreamParser(order)
-    parser.feed(completion)
-    parsed = parser.close(stopped_after_answer=stopped_after_answer)
+    parsed = parse_response(completion, order, stopped_after_answer=stopped_after_answer)
     format_score = FORMAT_OK if parsed.format_ok else FORMAT_BAD
     answer = check_answer(task, parsed.answer)
     if not parsed.format_ok or not answer.valid:

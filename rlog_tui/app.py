@@ -29,6 +29,7 @@ from rlog_tui.engine.backend import SamplingParams
 from rlog_tui.engine.worker import EngineState
 from rlog_tui.protocol import TASKS, OutputOrder, Prompt, Task
 from rlog_tui.screener import Screener, SourceTemplates
+from rlog_tui.selection import DEFAULT_LAST
 from rlog_tui.source import Appended, Deleted, FileWatcher, LogFile, Rotated, SourceEvent, Truncated
 from rlog_tui.widgets.commands import RlogCommands
 from rlog_tui.widgets.dialogs import HelpScreen, NumberPrompt, PromptViewer, TaskPicker
@@ -38,12 +39,6 @@ from rlog_tui.widgets.templates_panel import TemplatesPanel
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_ASK_LINES = 1
-"""Lines sent when the user asks without selecting: the newest line of the view.
-
-R-Log models learn from one log entry per example (the inputs of all five tasks: median one line)
-and the shipped rlog-270m degenerates on 10-20-line windows, so a bare enter asks about what
-they answer well; ``l`` or shift+arrows select more on purpose."""
 DEFAULT_CONTEXT_LINES = 20
 """What ``l`` (select the newest N lines) proposes."""
 INDEX_CHUNK_BYTES = 1 << 20
@@ -340,7 +335,7 @@ class RlogApp(TemplatesMixin, App[None]):
         rows = view.selected_rows()
         if rows is None:
             last = view.row_count - 1
-            rows = (max(0, last - DEFAULT_ASK_LINES + 1), last)
+            rows = (max(0, last - DEFAULT_LAST + 1), last)  # as analyze: one entry
         if view.row_count == 0:
             return []
         numbers = [view.line_at(row) for row in range(rows[0], rows[1] + 1)]

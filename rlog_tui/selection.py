@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 DEFAULT_LAST = 1
-"""With no selection, the last line: R-Log models learn from one log entry per example (all five
-tasks: median one line) and the shipped rlog-270m degenerates on 10-20-line windows."""
+"""With no selection (``analyze`` without flags, enter in the TUI), the last line: R-Log models
+learn from one log entry per example (all five tasks: median one line) and the shipped rlog-270m
+degenerates on 10-20-line windows; more lines are selected on purpose."""
 GREP_LIMIT = 2_000
 """At most this many matching lines are kept (the newest): a prompt cannot hold more anyway."""
 

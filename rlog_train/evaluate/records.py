@@ -15,7 +15,7 @@ from typing import Any
 from rlog_train.data import Example
 from rlog_train.metrics import overlap_scores, template_f1
 from rlog_train.rewards import score
-from rlog_tui.protocol import OutputOrder, Prompt, StreamParser, Task, check_answer
+from rlog_tui.protocol import OutputOrder, Prompt, Task, check_answer, parse_response
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +99,7 @@ def make_record(set_name: str, example: Example, generation: Generation) -> Exam
     """Judge one generation of ``example`` exactly as the reward and the TUI would."""
     order = OutputOrder(generation.prompt.order)
     stopped = generation.finish_reason == "answer"
-    parser = StreamParser(order)
-    parser.feed(generation.raw_text)
-    parsed = parser.close(stopped_after_answer=stopped)
+    parsed = parse_response(generation.raw_text, order, stopped_after_answer=stopped)
     answer = check_answer(example.task, parsed.answer)
     reward = score(
         example.task,

@@ -183,8 +183,13 @@ def _merged(pieces: list[tuple[Channel, str]]) -> list[Segment]:
     return segments
 
 
-def parse_response(text: str, order: OutputOrder = OutputOrder.REASON_FIRST) -> ParsedResponse:
-    """Parse a complete response in one call (rewards, evaluation)."""
+def parse_response(
+    text: str,
+    order: OutputOrder = OutputOrder.REASON_FIRST,
+    *,
+    stopped_after_answer: bool = False,
+) -> ParsedResponse:
+    """Parse a complete response in one call (rewards, evaluation, verify); see ``close``."""
     parser = StreamParser(order)
     parser.feed(text)
-    return parser.close()
+    return parser.close(stopped_after_answer=stopped_after_answer)

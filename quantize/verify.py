@@ -285,13 +285,12 @@ class _Scorer:
     """A plain ``Llama`` for greedy ids and teacher-forced top-token agreement (logits needed)."""
 
     def __init__(self, spec: ModelSpec, n_ctx: int, n_threads: int) -> None:
-        import llama_cpp
-
         from rlog_tui.engine.llama_log import python_stderr_to_logging, route_llama_logs
+        from rlog_tui.engine.llama_open import open_llama
 
         route_llama_logs()
         with python_stderr_to_logging():
-            self._llama = llama_cpp.Llama(
+            self._llama = open_llama(
                 model_path=str(spec.path),
                 lora_path=str(spec.adapter) if spec.adapter else None,
                 n_ctx=n_ctx,

@@ -74,9 +74,9 @@ def prompt_ids(hf_dir: Path) -> list[list[int]]:
 
 def open_llama(path: Path, lora: Path | None = None):
     """A one-thread llama.cpp model; fails if an adapter was given but not applied."""
-    import llama_cpp
+    from rlog_tui.engine.llama_open import open_llama as open_with_cpu_params
 
-    llm = llama_cpp.Llama(
+    llm = open_with_cpu_params(
         model_path=str(path),
         lora_path=str(lora) if lora else None,
         n_ctx=256,

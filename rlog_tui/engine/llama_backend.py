@@ -9,6 +9,7 @@ from pathlib import Path
 from rlog_tui.engine.backend import Chunk, SamplingParams
 from rlog_tui.engine.errors import AdapterMismatch, EngineError, ModelLoadFailed, ModelNotFound
 from rlog_tui.engine.llama_log import last_error, python_stderr_to_logging, route_llama_logs
+from rlog_tui.engine.llama_open import open_llama
 from rlog_tui.protocol import PromptFormat, select_format
 
 GGUF_MAGIC = b"GGUF"
@@ -111,7 +112,6 @@ class LlamaBackend:
     """One ``llama_cpp.Llama``; must be created, used and closed on one thread (not thread-safe)."""
 
     def __init__(self, settings: LlamaSettings) -> None:
-        import llama_cpp
 
         check_gguf(settings.model_path, "model")
         if settings.adapter_path is not None:
@@ -124,7 +124,7 @@ class LlamaBackend:
             draft_model = LlamaPromptLookupDecoding(num_pred_tokens=settings.draft_tokens)
         try:
             with python_stderr_to_logging():
-                self._llama = llama_cpp.Llama(
+                self._llama = open_llama(
                     model_path=str(settings.model_path),
                     lora_path=str(settings.adapter_path) if settings.adapter_path else None,
                     n_ctx=settings.n_ctx,

@@ -8,7 +8,6 @@ delimiter, and a template token that holds `<*>` matches a line token when the l
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from rlog_tui.templates.masking import WILDCARD
@@ -20,18 +19,34 @@ _SUFFIX_START = frozenset(")]}\"',;:|.")
 
 
 @lru_cache(maxsize=4096)
-def _pattern(template_token: str) -> re.Pattern[str]:
-    parts = template_token.split(WILDCARD)
-    return re.compile(".*?".join(re.escape(p) for p in parts), re.DOTALL)
+def _parts(template_token: str) -> tuple[str, ...]:
+    return tuple(template_token.split(WILDCARD))
 
 
 def token_matches(template_token: str, token: str) -> bool:
-    """Whether `token` is an instance of `template_token` (which may hold `<*>`)."""
+    """Whether `token` is an instance of `template_token` (which may hold `<*>`).
+
+    `<*>` matches any text, so the parts between wildcards are found leftmost-first, each after
+    the one before: a glob of wildcards only needs no backtracking, and the cost is linear in the
+    token (a regex of `.*?` groups backtracked exponentially in their number on a near miss).
+    """
     if template_token in (token, WILDCARD):
         return True
     if WILDCARD not in template_token:
         return False
-    return _pattern(template_token).fullmatch(token) is not None
+    parts = _parts(template_token)
+    first, last = parts[0], parts[-1]
+    end = len(token) - len(last)
+    if end < len(first) or not token.startswith(first) or not token.endswith(last):
+        return False
+    pos = len(first)
+    for part in parts[1:-1]:
+        if part:
+            found = token.find(part, pos, end)
+            if found < 0:
+                return False
+            pos = found + len(part)
+    return True
 
 
 def merge_token(template_token: str, token: str) -> str:

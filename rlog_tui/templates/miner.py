@@ -15,8 +15,13 @@ quality):
 * At most `max_templates` live at once; the least recently used is evicted (ids of the others stay).
 
 Lines are cut to `max_line_chars` characters and `max_tokens` tokens before mining, so a 10 MB line
-costs the same as a long ordinary one. Empty and whitespace-only lines all map to one template whose
-text is the empty string, so every line still gets an id.
+costs the same as a long ordinary one. Every step after that is linear in the line (masking, token
+matching and merging) and a new line is compared with at most `group_scan_limit` templates, so the
+work per line is bounded by `group_scan_limit` times the line's size, whatever the line holds.
+`TemplateMiner.work` counts that work, so tests can bound it without a clock.
+
+Empty and whitespace-only lines all map to one template whose text is the empty string, so every
+line still gets an id.
 """
 
 from __future__ import annotations
@@ -145,6 +150,7 @@ class TemplateMiner:
         "_messages",
         "_next_id",
         "_strip",
+        "work",
     )
 
     def __init__(self, config: MinerConfig | None = None) -> None:
@@ -173,6 +179,9 @@ class TemplateMiner:
         self._listeners: list[Callable[[TemplateEvent], None]] = []
         self._next_id = 1
         self._empty: Template | None = None
+        # Units of work done so far: characters masked, token pairs compared, and characters
+        # scanned by token matching and merging (each of those is linear in its input).
+        self.work = 0
 
     # -- public API -------------------------------------------------------------------------
 
@@ -246,6 +255,7 @@ class TemplateMiner:
     # -- internals ----------------------------------------------------------------------------
 
     def _tokens(self, message: str) -> list[str]:
+        self.work += len(message)
         tokens = message.split(None, self._max_tokens)
         if len(tokens) > self._max_tokens:
             # The remainder is one opaque variable: long tails must not make lines unique.
@@ -273,7 +283,9 @@ class TemplateMiner:
         limit = self._config.group_scan_limit
         best: Template | None = None
         best_score = -1.0
+        work = 0
         for scanned, tpl in enumerate(reversed(group.values()), 1):
+            work += len(tokens)
             n_const = tpl.n_const
             if n_const == 0:
                 score = 1.0
@@ -283,13 +295,16 @@ class TemplateMiner:
                     if t == tok:
                         if t != WILDCARD:
                             same += 1
-                    elif "<*>" in t and t != WILDCARD and token_matches(t, tok):
-                        same += 1
+                    elif "<*>" in t and t != WILDCARD:
+                        work += len(t) + len(tok)
+                        if token_matches(t, tok):
+                            same += 1
                 score = same / n_const
             if score > best_score:
                 best, best_score = tpl, score
             if scanned >= limit:
                 break
+        self.work += work
         if best is None or best_score < threshold:
             return None
         return best
@@ -304,6 +319,7 @@ class TemplateMiner:
         if tpl is None:
             return self._create(tokens), "new"
         new_tokens = [merge_token(t, tok) for t, tok in zip(tpl.tokens, tokens)]  # noqa: B905
+        self.work += len(tpl.text) + sum(map(len, tokens))
         if new_tokens == tpl.tokens:
             return tpl, "none"
         tpl.tokens = new_tokens

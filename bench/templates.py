@@ -10,6 +10,10 @@ TUI tails. Both parsers see the same input in the same process, one after the ot
   `<:NUM:>`-style masks are rewritten to `<*>` before PA, so it is not penalised for its mask names.
 * Speed: lines/s over the 16 x 2k `Content` lines, and over a 1M-line file of the raw Loghub lines
   (headers included, rlog with its default header stripping) replicated to 1M.
+* Worst case: the slowest single line of `bench/pathological_lines.py` (tuple lists one tuple
+  apart, 10,000-token lines, near-miss tokens for the masking regexes, deep brackets, near-identical
+  lines of many lengths), fed twice, and the two lines of the Android camera hang (8/7 and 20/19
+  tuples). A miner whose cost per line is bounded keeps these in milliseconds.
 
 Run: `python bench/templates.py [--data DIR] [--lines N]`.
 """
@@ -27,6 +31,8 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/pathological_lines.py
 
 SYSTEMS = (
     "Android",
@@ -181,6 +187,38 @@ def lines_per_second(fn: Callable[[], object], n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
+# -- worst case ------------------------------------------------------------------------------
+
+
+def worst_line_seconds(lines: Sequence[str]) -> tuple[float, str]:
+    """The longest time one `add` took, and the start of that line (default miner config)."""
+    from rlog_tui.templates import TemplateMiner
+
+    miner = TemplateMiner()
+    worst, worst_line = 0.0, ""
+    for line in lines:
+        start = time.perf_counter()
+        miner.add(line)
+        took = time.perf_counter() - start
+        if took > worst:
+            worst, worst_line = took, line
+    return worst, worst_line[:60]
+
+
+def print_worst_case() -> None:
+    from pathological_lines import pathological_corpus, tuple_pairs
+
+    corpus = pathological_corpus()
+    worst, line = worst_line_seconds(corpus + corpus[::-1])
+    print(
+        f"  worst line of {2 * len(corpus)} pathological lines: {worst * 1000:.2f} ms ({line!r}…)"
+    )
+    for first, second in tuple_pairs():
+        n = first.count("(")
+        took = worst_line_seconds([first, second])[0] * 1000
+        print(f"  camera tuple lists {n}/{n - 1}: slowest of the two lines {took:.2f} ms")
+
+
 # -- main ------------------------------------------------------------------------------------
 
 
@@ -255,6 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  Content, 16 x 2k = {total} lines: rlog {r_lps:,.0f}  drain3 {d_lps:,.0f}  "
         f"ratio {r_lps / d_lps:.1f}x"
     )
+
+    print_worst_case()
 
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "big.log"

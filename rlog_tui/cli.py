@@ -39,7 +39,8 @@ app = typer.Typer(
         "  rlog-tui tail /var/log/app.log\n\n"
         "  rlog-tui analyze app.log --task anomaly --lines 120 --json\n\n"
         "  rlog-tui analyze app.log --all\n\n"
-        "  rlog-tui models"
+        "  rlog-tui models\n\n"
+        "  rlog-tui doctor      (paste its output into a bug report)"
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -423,6 +424,33 @@ def models(
         typer.echo(f"  adapter: {choice.adapter_path or '-'}  [{choice.adapter_origin}]")
         typer.echo(f"  order:   {'answer-first, stops at </answer>' if fast else 'reason-first'}")
     typer.echo(f"context: {settings.n_ctx} tokens; threads: {settings.effective_threads}")
+
+
+@app.command()
+def doctor(
+    model: ModelOpt = None,
+    adapter: AdapterOpt = None,
+) -> None:
+    """Check this machine for a bug report: CPU, llama.cpp build, model, one 8-token generation.
+
+    Paste its output into an issue. Exits 1 when a part fails, and says what to do about it.
+    """
+    from rlog_tui.doctor import run_checks
+
+    resolved = _settings(model=model, adapter=adapter)
+    choice = _choice(resolved, fast=True)
+    if choice is None:
+        raise EngineError("doctor checks the in-process llama.cpp backend, not --backend openai")
+    typer.echo(f"model chosen: {choice.model_origin}; adapter: {choice.adapter_origin}")
+    failed = False
+    for check in run_checks(choice.model_path, choice.adapter_path):
+        mark = "ok  " if check.ok else "FAIL"
+        typer.echo(f"[{mark}] {check.name}: {check.detail}")
+        if check.hint:
+            typer.echo(f"       what to do: {check.hint}")
+        failed = failed or not check.ok
+    if failed:
+        raise typer.Exit(EXIT_ERROR)
 
 
 @app.command()

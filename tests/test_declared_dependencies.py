@@ -61,7 +61,8 @@ def third_party_imports(folder: Path) -> dict[str, set[str]]:
                 continue
             for name in names:
                 top = name.split(".")[0]
-                if top not in sys.stdlib_module_names and top not in FIRST_PARTY:
+                local = (folder / f"{top}.py").exists()  # a script's sibling (bench/templates.py)
+                if top not in sys.stdlib_module_names and top not in FIRST_PARTY and not local:
                     found.setdefault(top, set()).add(str(path.relative_to(ROOT)))
     return found
 

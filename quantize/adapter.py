@@ -30,6 +30,7 @@ from quantize.gguf_files import (
     write_tensors,
 )
 from quantize.hf_files import read_json, read_safetensors
+from rlog_tui.protocol import ORDER_METADATA_KEY, OutputOrder
 
 OUT_TYPES = ("f16", "f32")
 _PEFT_PREFIX = "base_model.model."
@@ -66,8 +67,14 @@ def convert_adapter(
     out_path: Path,
     out_type: str = "f16",
     progress: Progress | None = None,
+    output_order: str | None = None,
 ) -> ConvertedAdapter:
-    """Convert the PEFT LoRA in ``adapter_dir`` for the base GGUF ``base_path`` to ``out_path``."""
+    """Convert the PEFT LoRA in ``adapter_dir`` for the base GGUF ``base_path`` to ``out_path``.
+
+    ``output_order`` (default: the single order the run was trained on, from its
+    ``run_config.json``) is recorded as ``rlog.output_order``: the TUI asks the model in that
+    order outside fast mode, so the mode is the adapter's own, not guessed.
+    """
     import gguf
 
     if out_type not in OUT_TYPES:
@@ -104,11 +111,25 @@ def convert_adapter(
         writer.add_name(f"{adapter_dir.name} (LoRA)")
         writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
         writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(alpha))
+        order = output_order or trained_order(adapter_dir)
+        if order:
+            writer.add_string(ORDER_METADATA_KEY, order)
         writer.add_file_type(
             gguf.LlamaFileType.MOSTLY_F16 if out_type == "f16" else gguf.LlamaFileType.ALL_F32
         )
         write_tensors(writer, tensors, progress)
     return ConvertedAdapter(Path(out_path), arch, float(alpha), len(pairs), tuple(ranks), out_type)
+
+
+def trained_order(adapter_dir: Path) -> str | None:
+    """The output order a run trained on alone (``run_config.json``), or None (both, unknown)."""
+    path = Path(adapter_dir) / "run_config.json"
+    if not path.is_file():
+        return None
+    orders = read_json(path, "run config").get("orders")
+    if orders == "label-only":  # X→Y: the answer block alone, served answer-first
+        return str(OutputOrder.ANSWER_FIRST)
+    return str(OutputOrder(orders)) if orders in tuple(OutputOrder) else None
 
 
 def _lora_name(target: str, which: str) -> str:

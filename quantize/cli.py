@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from quantize.errors import QuantizeError
+from rlog_tui.protocol import OutputOrder
 
 app = typer.Typer(
     name="rlog-quantize",
@@ -94,13 +95,29 @@ def adapter(
     base: Annotated[Path, typer.Option("--base", help="Base GGUF the adapter will run on.")],
     out: OutOption,
     out_type: Annotated[str, typer.Option("--type", help="f16 or f32.")] = "f16",
+    order: Annotated[
+        OutputOrder | None,
+        typer.Option(
+            "--order",
+            help="Output order the adapter was trained to write, recorded in the GGUF "
+            "(rlog.output_order) so rlog asks it that way outside fast mode (default: the run's "
+            "single order from run_config.json; none recorded for a run on both orders).",
+        ),
+    ] = None,
 ) -> None:
     """Convert a PEFT LoRA adapter into a GGUF LoRA adapter for llama.cpp."""
     from quantize.adapter import convert_adapter
     from quantize.gguf_files import human_size
 
     with user_errors(), progress_bar("adapter") as update:
-        result = convert_adapter(adapter_dir, base, out, out_type.lower(), progress=update)
+        result = convert_adapter(
+            adapter_dir,
+            base,
+            out,
+            out_type.lower(),
+            progress=update,
+            output_order=order.value if order else None,
+        )
     typer.echo(
         f"wrote {result.path} ({result.n_pairs} LoRA pairs, "
         f"rank {'/'.join(map(str, result.ranks))}, "

@@ -1,6 +1,7 @@
 """``rlog-train``: data, training and evaluation commands, one typer sub-app per stage.
 
-``data stats``, ``sft`` and ``grpo`` live here; ``eval`` joins as a sub-app. Commands wrap their
+``data stats``, ``sft``, ``grpo``, ``calibrate`` and ``eval-scores`` live here; ``eval`` joins as
+a sub-app. Commands wrap their
 bodies in ``user_errors()`` so a failure a user can cause is one line on stderr and exit status 1
 (a traceback only with ``--debug``).
 Heavy imports (torch, trl) belong inside the commands that need them. The training commands take
@@ -247,6 +248,130 @@ def compare_command(
     except EvalError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
+
+
+# --- anomaly scores: calibration on training data, figures on the test sample --------------------
+
+ScoreModelOption = Annotated[
+    str | None,
+    typer.Option("--model", help="Base GGUF (default: the embedded gemma-3-270m)."),
+]
+ScoreAdapterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--adapter",
+        help="GGUF LoRA adapter (default with the embedded base: the shipped one; 'none': bare).",
+    ),
+]
+ScoreThreadsOption = Annotated[
+    int, typer.Option("--threads", help="llama.cpp CPU threads (0: half the cores).")
+]
+
+
+def _command_line(name: str, **options: object) -> str:
+    """The command as a user would retype it: the options that were given, in order."""
+    parts = [f"rlog-train {name}"]
+    for key, value in options.items():
+        if value is not None:
+            parts.append(f"--{key.replace('_', '-')} {value}")
+    return " ".join(parts)
+
+
+@app.command("calibrate")
+def calibrate_command(
+    model: ScoreModelOption = None,
+    adapter: ScoreAdapterOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Calibration file to write (default: <adapter>.calibration.json beside the "
+            "adapter, else beside the model: where rlog-tui looks for it).",
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", help="Score a label-balanced sample of N items (default: all)."),
+    ] = None,
+    threads: ScoreThreadsOption = 0,
+    ctx: Annotated[int, typer.Option("--ctx", help="Context size in tokens.")] = 4096,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Fit a model's anomaly-score thresholds on the A.D. training items (never the test set).
+
+    Scores every training item through the engine the TUI runs, picks flag_threshold (best F1)
+    and clear_threshold (at most 5% of abnormal items below it), and writes them with their
+    figures beside the adapter, where rlog-tui loads them.
+    """
+    from rlog_train.calibrate import ProgressLines, calibrate
+
+    with user_errors():
+        if limit is not None and limit < 2:
+            raise ValueError("--limit must be at least 2 (one item of each label)")
+        command = _command_line(
+            "calibrate", model=model, adapter=adapter, limit=limit, threads=threads or None
+        )
+        run = calibrate(
+            model,
+            adapter,
+            out=out,
+            threads=threads,
+            n_ctx=ctx,
+            data_dir=data_dir,
+            limit=limit,
+            command=command,
+            on_score=ProgressLines("calibrate"),
+        )
+        figures, thresholds = run.figures, run.calibration.thresholds
+        typer.echo(f"wrote {run.path}")
+        typer.echo(
+            f"{thresholds.describe()} on {figures.n} training items ({figures.abnormal} abnormal): "
+            f"ROC-AUC {figures.roc_auc:.3f}, F1 {figures.at_flag.f1:.3f} (precision "
+            f"{figures.at_flag.precision:.3f}, recall {figures.at_flag.recall:.3f}), "
+            f"inconclusive {figures.inconclusive}, {run.seconds / max(1, figures.n):.2f} s/item"
+        )
+
+
+@app.command("eval-scores")
+def eval_scores_command(
+    model: ScoreModelOption = None,
+    adapter: ScoreAdapterOption = None,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", help="Items drawn from the A.D. test set (0: all of it)."),
+    ] = 50,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the sample.")] = 0,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write every item's score to this JSON.")
+    ] = None,
+    threads: ScoreThreadsOption = 0,
+    ctx: Annotated[int, typer.Option("--ctx", help="Context size in tokens.")] = 4096,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Anomaly scores on the A.D. test sample (the one eval --tasks anomaly draws), beside a
+    level-keyword baseline: ROC-AUC, and F1/precision/recall at the model's calibrated
+    thresholds."""
+    from rlog_train.calibrate import ProgressLines
+    from rlog_train.score_eval import evaluate_scores
+
+    with user_errors():
+        if limit < 0:
+            raise ValueError("--limit must be ≥ 0")
+        evaluation = evaluate_scores(
+            model,
+            adapter,
+            limit=limit or None,
+            seed=seed,
+            threads=threads,
+            n_ctx=ctx,
+            data_dir=data_dir,
+            on_score=ProgressLines("eval-scores"),
+        )
+        if out is not None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(evaluation.to_json() + "\n", encoding="utf-8")
+            typer.echo(f"wrote {out}")
+        typer.echo(evaluation.to_markdown())
 
 
 # --- training: cold start and GRPO ---------------------------------------------------------------

@@ -94,10 +94,13 @@ class RlogApp(TemplatesMixin, App[None]):
         settings: Settings | None = None,
         watch_files: bool = True,
         screener: Screener | None = None,
+        full_order: OutputOrder = OutputOrder.REASON_FIRST,
     ) -> None:
         """``screener``: mines templates and judges new ones; without one, templates are mined
-        and shown but no model is called in the background (tests, ``--no-screen``)."""
+        and shown but no model is called in the background (tests, ``--no-screen``).
+        ``full_order``: how the model is asked outside fast mode, the order it was trained on."""
         super().__init__()
+        self.full_order = full_order
         self.sources = sources
         self.engine = engine
         self.fast_engine = fast_engine
@@ -364,7 +367,7 @@ class RlogApp(TemplatesMixin, App[None]):
         if self.job is not None:
             self.job.cancel()
         engine = self.fast_engine if self.fast and self.fast_engine else self.engine
-        order = OutputOrder.ANSWER_FIRST if self.fast else OutputOrder.REASON_FIRST
+        order = OutputOrder.ANSWER_FIRST if self.fast else self.full_order
         request = Request(
             task=task,
             lines=list(lines),

@@ -16,6 +16,7 @@ from textual.widgets import Input
 
 from rlog_tui.compression import template_request_parts
 from rlog_tui.protocol import Task
+from rlog_tui.screener import score_of
 from rlog_tui.widgets.tail_view import TailView
 from rlog_tui.widgets.templates_panel import PanelEntry, TemplatesPanel
 
@@ -158,7 +159,7 @@ class TemplatesMixin:
         for template, info in screener.templates():
             if info.verdict is not None:
                 verdict = info.verdict.label
-            elif screener.engine is None:
+            elif not screener.usable:  # no engine, or one that failed or cannot score
                 verdict = "-"
             else:
                 verdict = {"screening": "judging…"}.get(info.state, info.state)
@@ -170,7 +171,13 @@ class TemplatesMixin:
             )
             entries.append(
                 PanelEntry(
-                    template.id, template.count, template.text, verdict, info.last_seen, is_new
+                    template.id,
+                    template.count,
+                    template.text,
+                    verdict,
+                    info.last_seen,
+                    is_new,
+                    score_of(info),
                 )
             )
         self.panel.show(entries, f"{len(entries):,} templates")

@@ -16,13 +16,14 @@ import click
 import typer
 
 from rlog_tui import __version__
+from rlog_tui.adapter_metadata import recorded_order
 from rlog_tui.config import ConfigError, Resolved, config_path, load_settings
-from rlog_tui.engine import Done, EngineError, Failed, Started, Tokens
+from rlog_tui.engine import Done, EngineError, Failed, ScoringUnsupported, Started, Tokens
 from rlog_tui.engine.backend import SamplingParams
 from rlog_tui.engine.factory import start_engine
 from rlog_tui.engine.worker import Request
-from rlog_tui.models import ModelChoice, ModelResolutionError, resolve_model
-from rlog_tui.protocol import TASKS, OutputOrder, Task, task_from_name
+from rlog_tui.models import ModelChoice, ModelResolutionError, resolve_model, thresholds_for
+from rlog_tui.protocol import TASKS, Task, served_order, task_from_name
 from rlog_tui.selection import SelectionError, apply_selection, make_selection
 from rlog_tui.source import LogFile, SourceError
 
@@ -122,13 +123,6 @@ def tail(
             help="Judge each new log template with the model in the background (cached).",
         ),
     ] = True,
-    constrain: Annotated[
-        bool,
-        typer.Option(
-            "--constrain",
-            help="Screening verdicts forced to a label by a grammar (format, not quality).",
-        ),
-    ] = False,
     model: ModelOpt = None,
     adapter: AdapterOpt = None,
     backend: BackendOpt = None,
@@ -169,7 +163,7 @@ def tail(
             fast_engine or engine,
             cache=VerdictCache(),
             model_id=model_identity(screen_choice, "") if screen_choice else None,
-            constrain=constrain,
+            thresholds=thresholds_for(screen_choice).thresholds,
         )
     try:
         RlogApp(
@@ -179,6 +173,7 @@ def tail(
             fast=fast,
             settings=resolved.settings,
             screener=screener,
+            full_order=served_order(recorded_order(choice.adapter_path) if choice else None, False),
         ).run()
     finally:
         engine.close()
@@ -215,16 +210,9 @@ def analyze(
         bool,
         typer.Option(
             "--all",
-            help="Screen the whole file: anomaly task once per log template (cached), then a "
-            "report of templates, counts, verdicts and abnormal lines (with --task anomaly).",
-        ),
-    ] = False,
-    constrain: Annotated[
-        bool,
-        typer.Option(
-            "--constrain",
-            help="With --all: force each verdict to be a label (grammar). Constrains the format, "
-            "not the quality of an untrained model's guess.",
+            help="Screen the whole file: one anomaly score per log template (cached), then a "
+            "report of templates ranked by score, with counts, verdicts and first lines "
+            "(with --task anomaly).",
         ),
     ] = False,
     max_tokens: Annotated[
@@ -241,8 +229,10 @@ def analyze(
 ) -> None:
     """Analyse lines of a file offline: the answer streams to stdout, the reasoning to stderr.
 
-    With --all (anomaly only) every distinct log template is judged once and the report lists
-    templates, counts, verdicts, the first lines of each abnormal one and the model calls made.
+    With --all (anomaly only) every distinct log template is scored once (the model's probability
+    of abnormal vs normal) and the report ranks templates by score, with counts, verdicts
+    (abnormal / inconclusive / normal at the model's calibrated thresholds), first lines and the
+    model calls made.
 
     Exit status: 0 a well-formed answer, 3 the model's answer was malformed or outside the task's
     schema (still printed), 1 an error (bad file, model, selection), 2 bad usage.
@@ -263,7 +253,7 @@ def analyze(
             ctx=ctx,
             draft=draft,
         )
-        _screen_file(file, resolved, constrain=constrain, as_json=as_json)
+        _screen_file(file, resolved, as_json=as_json)
         return
     selection = make_selection(lines, grep, last)
     resolved = _settings(
@@ -280,7 +270,7 @@ def analyze(
         source.index_all()
         selected = apply_selection(source, selection)
     choice = _choice(resolved, fast=fast)
-    order = OutputOrder.ANSWER_FIRST if fast else OutputOrder.REASON_FIRST
+    order = served_order(recorded_order(choice.adapter_path) if choice else None, fast)
     request = Request(
         task=the_task,
         lines=[text for _, text in selected],
@@ -306,6 +296,7 @@ def analyze(
             "model": engine.description,
             "reasoning": done.parsed.think,
             "answer": done.answer.text,
+            "citations": _citations(done, selected),
             "answer_valid": done.answer.valid,
             "well_formed": done.parsed.well_formed,
             "problems": list(done.parsed.problems)
@@ -334,21 +325,27 @@ def analyze(
 SCREEN_CHUNK = 10_000
 
 
-def _screen_file(file: Path, resolved: Resolved, *, constrain: bool, as_json: bool) -> None:
-    """``analyze --all``: mine every line, judge each template once, print the report."""
+def _screen_file(file: Path, resolved: Resolved, *, as_json: bool) -> None:
+    """``analyze --all``: mine every line, score each template once, print the ranked report."""
     from rlog_tui.screener import Screener, model_identity
     from rlog_tui.screening_report import build_report
     from rlog_tui.verdict_cache import VerdictCache
 
     choice = _choice(resolved, fast=True)
+    calibration = thresholds_for(choice)
     engine = start_engine(resolved.settings, choice)
     try:
         engine.wait_ready()
+        if not engine.can_score:
+            raise ScoringUnsupported(
+                f"--all scores templates, and {engine.description} cannot score anomalies: "
+                "use the in-process llama.cpp backend (--backend llama)"
+            )
         screener = Screener(
             engine,
             cache=VerdictCache(),
             model_id=model_identity(choice, engine.description),
-            constrain=constrain,
+            thresholds=calibration.thresholds,
             max_pending=None,
         )
         with LogFile.open(file) as source:
@@ -362,23 +359,49 @@ def _screen_file(file: Path, resolved: Resolved, *, constrain: bool, as_json: bo
         screener.close()
     finally:
         engine.close()
-    report = build_report(screener, str(file), engine.description)
+    report = build_report(screener, str(file), engine.description, calibration.origin)
     typer.echo(report.to_json() if as_json else report.to_markdown())
 
 
 class _Outcome:
-    """A finished job plus the prompt notice (kept from its Started event)."""
+    """A finished job plus the lines its prompt sent and its notice (from its Started event)."""
 
-    def __init__(self, done: Done, notice: str) -> None:
+    def __init__(self, done: Done, notice: str, sent: tuple[str, ...]) -> None:
         self.parsed, self.answer, self.stats = done.parsed, done.answer, done.stats
         self.prompt_notice = notice
+        self.sent = sent
+
+
+def _citations(outcome: _Outcome, selected: list[tuple[int, str]]) -> list[dict[str, object]]:
+    """Each `L<n>` the reason cites: the file's line number, its text, and whether it was sent.
+
+    `L<n>` counts the prompt's lines; they map back to the file's lines they were sent as (when
+    lines were summarised into templates to fit the context, a line may have no file number).
+    """
+    from rlog_tui.protocol.citations import check_citations
+    from rlog_tui.protocol.prompt import sanitise_lines
+
+    file_line = {}
+    for (number, _), clean in zip(selected, sanitise_lines([t for _, t in selected]), strict=True):
+        file_line.setdefault(clean, number)
+    return [
+        {
+            "cited": f"L{c.number}",
+            "line": file_line.get(c.text),
+            "text": c.text,
+            "verified": c.verified,
+        }
+        for c in check_citations(outcome.parsed.think, outcome.sent)
+    ]
 
 
 def _run_request(engine, request: Request, *, stream_text: bool) -> _Outcome:
     notice = ""
+    sent: tuple[str, ...] = ()
     for event in engine.stream(request):
         if isinstance(event, Started):
             notice = event.prompt.notice
+            sent = event.prompt.sent
             if notice:
                 typer.echo(f"rlog: {notice}", err=True)
         elif isinstance(event, Tokens) and stream_text:
@@ -395,7 +418,7 @@ def _run_request(engine, request: Request, *, stream_text: bool) -> _Outcome:
             if stream_text:
                 sys.stdout.write("\n")
                 sys.stdout.flush()
-            return _Outcome(event, notice)
+            return _Outcome(event, notice, sent)
     raise EngineError("the engine stopped without an answer")
 
 
@@ -423,6 +446,7 @@ def models(
         typer.echo(f"  model:   {choice.model_path}  [{choice.model_origin}]")
         typer.echo(f"  adapter: {choice.adapter_path or '-'}  [{choice.adapter_origin}]")
         typer.echo(f"  order:   {'answer-first, stops at </answer>' if fast else 'reason-first'}")
+        typer.echo(f"  scores:  {thresholds_for(choice).describe()}")
     typer.echo(f"context: {settings.n_ctx} tokens; threads: {settings.effective_threads}")
 
 

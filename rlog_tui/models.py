@@ -5,17 +5,25 @@ package, whose four chunk packages are joined once into the user cache dir and s
 later starts trust a stamp (size + mtime) instead of hashing 253 MB again. An adapter trained by
 rlog ships as package data in ``rlog_tui/assets`` when present and is applied on top of it.
 Fast mode uses ``fast_model``/``fast_adapter`` when configured, else the same model answer-first.
+Anomaly-score thresholds come with the weights: ``thresholds_for`` reads the calibration file
+beside the adapter (``rlog_tui/assets/rlog-270m-lora.calibration.json`` for the shipped one) and
+falls back to ``DEFAULT_THRESHOLDS`` (0.5, no band), "uncalibrated", when there is none for them.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from rlog_tui.calibration import CalibrationError, calibration_path, read_calibration
 from rlog_tui.config import Settings, cache_dir
+from rlog_tui.protocol import DEFAULT_THRESHOLDS, Thresholds, scoring_fingerprint
+
+logger = logging.getLogger(__name__)
 
 EMBEDDED_ADAPTER_NAME = "rlog-270m-lora.gguf"
 
@@ -115,3 +123,52 @@ def resolve_model(
         adapter_origin=adapter_origin or ("none" if adapter_path is None else "given"),
         fast=fast,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdChoice:
+    """The thresholds a session's scores are labelled with, and where they came from."""
+
+    thresholds: Thresholds
+    calibrated: bool
+    origin: str
+    """``calibrated (<file>)``, or why the default applies."""
+
+    def describe(self) -> str:
+        """``flag >= 0.62, clear < 0.18 [calibrated (…)]`` or ``… [uncalibrated: …]``."""
+        return f"{self.thresholds.describe()} [{self.origin}]"
+
+
+UNCALIBRATED = ThresholdChoice(
+    DEFAULT_THRESHOLDS, False, "uncalibrated: default 0.5, no inconclusive band"
+)
+
+
+def thresholds_for(choice: ModelChoice | None) -> ThresholdChoice:
+    """The calibrated thresholds of these weights, else the documented default.
+
+    ``choice`` None (a server backend) is uncalibrated. A file that exists but was made with other
+    weights or another scoring prompt, or cannot be read, is ignored with a warning: its numbers
+    mean nothing here (``rlog-train calibrate`` makes a new one).
+    """
+    if choice is None:
+        return UNCALIBRATED
+    path = calibration_path(choice.model_path, choice.adapter_path)
+    if not path.exists():
+        return UNCALIBRATED
+    try:
+        calibration = read_calibration(path)
+    except CalibrationError as error:
+        logger.warning("ignoring calibration %s: %s", path, error)
+        return UNCALIBRATED
+    if not calibration.fits(choice.model_path, choice.adapter_path):
+        logger.warning("ignoring calibration %s: it was made with other weights", path)
+        return ThresholdChoice(
+            DEFAULT_THRESHOLDS, False, f"uncalibrated: {path.name} is for other weights"
+        )
+    if calibration.prompt != scoring_fingerprint():
+        logger.warning("ignoring calibration %s: the scoring prompt changed since", path)
+        return ThresholdChoice(
+            DEFAULT_THRESHOLDS, False, f"uncalibrated: {path.name} is for another prompt"
+        )
+    return ThresholdChoice(calibration.thresholds, True, f"calibrated ({path.name})")

@@ -1,19 +1,18 @@
-"""Live anomaly screening: the model judges each *template* once, not each line.
+"""Live anomaly screening: the model scores each *template* once, not each line.
 
-Lines go to a ``TemplateMiner``; every new template is queued for the anomaly task and sent to the
-engine in the background (``Priority.BACKGROUND``: a user's request pre-empts it within one token),
-one job in flight at a time, answer-first and stopped at ``</answer>`` (fast mode), with a small
-token budget. The verdict of a template flags every line of it, past and future, so the model's
-cost grows with the number of distinct messages, not with the number of lines.
+Lines go to a ``TemplateMiner``; every new template is queued and its representative line (its
+first, header included: levels and components matter) is sent to the engine as a ``ScoreRequest``
+in the background (``Priority.BACKGROUND``: a user's request pre-empts it between chunks of its
+one forward pass), one job in flight at a time. The score is the model's probability of
+``abnormal`` against ``normal`` at the answer position (``protocol.scores``), and the thresholds
+(calibrated per model, ``models.thresholds_for``) turn it into ``abnormal``, ``normal`` or
+``inconclusive``; ``unknown`` when the model could not score it. The verdict of a template flags
+every line of it, past and future, so the model's cost grows with the number of distinct
+messages, not with the number of lines, and ``ranked()`` lists templates most suspicious first.
 
-The model is shown one example line of the template (its first, header included: levels and
-components matter to a verdict) and the verdict is stored under the template's text as it was when
-it appeared, per model identity, in a ``VerdictCache`` on disk: opening the same log again costs no
-model calls.
-
-``constrain=True`` decodes with ``protocol.format_grammar(Task.ANOMALY, ANSWER_FIRST)``: the answer
-is then always ``normal`` or ``abnormal``. That constrains the *format*, not the quality: an
-untrained base model still guesses. Unconstrained answers outside the schema become ``unknown``.
+Scores are stored under the template's text as it was when it appeared, per model identity, in a
+``VerdictCache`` on disk: opening the same log again costs no model calls. The cache keeps the
+score, not the label, so a new calibration relabels cached templates without asking again.
 
 Single-threaded by design: engine events are queued by the engine thread and applied by ``pump()``
 on the owner's thread (the TUI's timer, the CLI's loop), so no state is shared across threads.
@@ -30,34 +29,47 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from rlog_tui.engine import Done, Engine, EngineEvent, EngineState, Failed, Job, Priority, Request
-from rlog_tui.engine.backend import SamplingParams
+from rlog_tui.engine import (
+    Engine,
+    EngineEvent,
+    EngineState,
+    Failed,
+    Job,
+    Priority,
+    Scored,
+    ScoreRequest,
+)
 from rlog_tui.models import ModelChoice
-from rlog_tui.protocol import OutputOrder, Task, format_grammar
+from rlog_tui.protocol import DEFAULT_THRESHOLDS, Thresholds, scoring_fingerprint
 from rlog_tui.templates import Template, TemplateMiner
-from rlog_tui.verdict_cache import CachedVerdict, Label, VerdictCache
+from rlog_tui.verdict_cache import CachedScore, VerdictCache
 
 logger = logging.getLogger(__name__)
 
-SCREEN_MAX_TOKENS = 16
-"""``<answer>abnormal</answer>`` is under ten tokens; fast mode stops right after it."""
 EXAMPLE_CHARS = 500
 """Characters kept of each example line: 3 examples × 10k templates stay under 15 MB."""
 SAVE_INTERVAL_S = 2.0
 """The verdict file is rewritten at most this often while screening (and always when idle)."""
-PROMPT_VERSION = "v1"
-"""Part of the cache key: bump when the screening prompt changes, old verdicts then miss."""
 
 State = Literal["queued", "screening", "done", "skipped"]
+VerdictLabel = Literal["normal", "abnormal", "inconclusive", "unknown"]
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """A template's verdict; ``unknown`` when the model's answer was not a label."""
+    """A template's verdict: its score and the label the thresholds give it.
 
-    label: Label
-    answer: str = ""
+    ``unknown`` (score None) when the model could not score it; ``detail`` then says why.
+    """
+
+    label: VerdictLabel
+    score: float | None = None
+    detail: str = ""
     from_cache: bool = False
+
+    @classmethod
+    def of_score(cls, score: float, thresholds: Thresholds, *, from_cache: bool = False) -> Verdict:
+        return cls(thresholds.label(score), score, from_cache=from_cache)
 
 
 @dataclass(slots=True)
@@ -92,17 +104,11 @@ def model_identity(choice: ModelChoice | None, description: str) -> str:
     return "+".join(parts)
 
 
-def verdict_of(done: Done) -> Verdict:
-    """The label a finished anomaly job gave, ``unknown`` when it was malformed."""
-    if done.answer.valid and done.answer.text in ("normal", "abnormal"):
-        return Verdict(done.answer.text, done.raw_text)  # type: ignore[arg-type]
-    return Verdict("unknown", done.raw_text)
-
-
 class Screener:
-    """Mines lines into templates and screens each new template with the model once.
+    """Mines lines into templates and scores each new template with the model once.
 
     ``engine=None`` mines only (no model calls, no verdicts): the TUI without screening.
+    ``thresholds`` turn scores into labels (the model's calibration, else 0.5 with no band).
     ``max_pending`` bounds the queue of templates waiting for the model (a flood of junk lines
     must not queue hours of work); the oldest waiting ones are skipped and counted in ``skipped``.
     """
@@ -114,8 +120,7 @@ class Screener:
         cache: VerdictCache | None = None,
         model_id: str | None = None,
         miner: TemplateMiner | None = None,
-        constrain: bool = False,
-        max_tokens: int = SCREEN_MAX_TOKENS,
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
         max_pending: int | None = 1_000,
         rescreen_generalised: bool = False,
         max_examples: int = 3,
@@ -124,24 +129,26 @@ class Screener:
         self.engine = engine
         self.cache = cache
         self.miner = miner if miner is not None else TemplateMiner()
-        self.constrain = constrain
-        self.max_tokens = max_tokens
+        self.thresholds = thresholds
         self.max_pending = max_pending
         self.rescreen_generalised = rescreen_generalised
         self.max_examples = max_examples
         self.max_line_numbers = max_line_numbers
         self._model_id = model_id
+        self._prompt_key = scoring_fingerprint()
+        """Scores cached under another prompt (or the generated labels of old rlogs) miss."""
         self._info: dict[int, TemplateInfo] = {}
         self._queue: deque[int] = deque()
         self._events: queue.SimpleQueue[EngineEvent] = queue.SimpleQueue()
         self._job: Job | None = None
         self._job_template: int | None = None
         self._closed = False
+        self._cannot_score_warned = False
         self._unsaved = False
         self._saved_at = 0.0
         self.lines_seen = 0
         self.calls = 0
-        """Screening jobs the model finished (a pre-empted job that re-ran counts once)."""
+        """Templates the model scored (a pre-empted job that re-ran counts once)."""
         self.cache_hits = 0
         self.skipped = 0
 
@@ -187,7 +194,7 @@ class Screener:
         cached = self.cache.get(key, info.key)
         if cached is None:
             return False
-        info.verdict = Verdict(cached.label, cached.answer, from_cache=True)
+        info.verdict = Verdict.of_score(cached.score, self.thresholds, from_cache=True)
         info.state = "done"
         self.cache_hits += 1
         return True
@@ -208,13 +215,23 @@ class Screener:
             if engine is None or engine.state != EngineState.READY:
                 return None
             self._model_id = engine.description
-        mode = "grammar" if self.constrain else "free"
-        return f"{self._model_id}|anomaly|answer-first|{mode}|{PROMPT_VERSION}"
+        return f"{self._model_id}|anomaly|score|{self._prompt_key}"
 
     @property
     def usable(self) -> bool:
-        """False when there is no engine or its model failed to load."""
-        return self.engine is not None and self.engine.state != EngineState.FAILED
+        """False without an engine, when its model failed to load, or when it cannot score."""
+        engine = self.engine
+        if engine is None or engine.state == EngineState.FAILED:
+            return False
+        if engine.state == EngineState.READY and not engine.can_score:
+            if not self._cannot_score_warned:
+                self._cannot_score_warned = True
+                logger.warning(
+                    "screening is off: %s cannot score anomalies (needs --backend llama)",
+                    engine.description,
+                )
+            return False
+        return True
 
     def pump(self) -> bool:
         """Apply finished verdicts and start the next job; True when any verdict changed."""
@@ -242,27 +259,27 @@ class Screener:
 
     def _handle(self, event: EngineEvent) -> bool:
         job = self._job
-        if job is None or event.job_id != job.id or not isinstance(event, Done | Failed):
-            return False  # Started/Tokens (they may repeat when a user pre-empts the job)
+        if job is None or event.job_id != job.id or not isinstance(event, Scored | Failed):
+            return False  # Started (it may repeat when a user pre-empts the job)
         info = self._info.get(self._job_template or -1)
         self._job = self._job_template = None
         if info is None:
             return False
-        if isinstance(event, Done) and event.cancelled:
+        if isinstance(event, Failed):
+            logger.warning("screening template %d failed: %s", info.template_id, event.message)
+            info.verdict, info.state = Verdict("unknown", detail=event.message), "done"
+            return True
+        if event.score is None:  # cancelled
             info.state = "queued"
             if not self._closed:
                 self._queue.appendleft(info.template_id)
             return False
-        if isinstance(event, Failed):
-            logger.warning("screening template %d failed: %s", info.template_id, event.message)
-            info.verdict, info.state = Verdict("unknown", event.message), "done"
-            return True
         self.calls += 1
-        verdict = verdict_of(event)
-        info.verdict, info.state = verdict, "done"
+        score = event.score.abnormal
+        info.verdict, info.state = Verdict.of_score(score, self.thresholds), "done"
         key = self.cache_key
         if self.cache is not None and key is not None:
-            self.cache.put(key, info.key, CachedVerdict(verdict.label, verdict.answer))
+            self.cache.put(key, info.key, CachedScore(score))
         return True
 
     def _submit_next(self) -> bool:
@@ -278,19 +295,7 @@ class Screener:
             if self._from_cache(info):
                 answered = True
                 continue
-            sampling = SamplingParams(
-                max_tokens=self.max_tokens,
-                grammar=format_grammar(Task.ANOMALY, OutputOrder.ANSWER_FIRST)
-                if self.constrain
-                else None,
-            )
-            request = Request(
-                task=Task.ANOMALY,
-                lines=info.examples[:1] or [info.key],
-                order=OutputOrder.ANSWER_FIRST,
-                sampling=sampling,
-                stop_after_answer=True,
-            )
+            request = ScoreRequest(lines=info.examples[:1] or [info.key])
             info.state = "screening"
             self._job_template = info.template_id
             self._job = engine.submit(request, self._events.put, Priority.BACKGROUND)
@@ -357,6 +362,22 @@ class Screener:
             info = self._info.get(template.id)
             if info is not None:
                 yield template, info
+
+    def ranked(self) -> list[tuple[Template, TemplateInfo]]:
+        """Live templates, highest score first; unscored ones last, by count."""
+        return sorted(self.templates(), key=ranking_key)
+
+
+def score_of(info: TemplateInfo) -> float | None:
+    """A template's score, None until it has one."""
+    return None if info.verdict is None else info.verdict.score
+
+
+def ranking_key(item: tuple[Template, TemplateInfo]) -> tuple[bool, float, int, int]:
+    """Sort key of ``Screener.ranked``: scored before unscored, then score, count, id."""
+    template, info = item
+    score = score_of(info)
+    return (score is None, -(score or 0.0), -template.count, template.id)
 
 
 @dataclass(frozen=True, slots=True)

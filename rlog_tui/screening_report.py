@@ -1,8 +1,9 @@
-"""The report of ``rlog-tui analyze FILE --task anomaly --all``: every template and its verdict.
+"""The report of ``rlog-tui analyze FILE --task anomaly --all``: every template, ranked by score.
 
 Built from a finished ``Screener``; rendered as a Markdown table for people or as one JSON object
 for scripts. The numbers that matter to the reader come first: lines, templates, model calls (the
-cost), and which templates the model called abnormal with the first lines where each occurs.
+cost), the thresholds (calibrated or not), then the templates most suspicious first, each with its
+score, its label and the first lines where it occurs.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from rlog_tui.screener import Screener
+from rlog_tui.screener import Screener, score_of
 
 TEMPLATE_COLUMN_CHARS = 90
 
@@ -20,8 +21,10 @@ class TemplateRow:
     template_id: int
     template: str
     count: int
+    score: float | None
+    """P(abnormal) against P(normal) (``protocol.scores``); None when unscored or unknown."""
     verdict: str
-    """``normal``, ``abnormal``, ``unknown`` (malformed answer) or ``unscreened``."""
+    """``abnormal``, ``inconclusive``, ``normal``, ``unknown`` (no score) or ``unscreened``."""
     from_cache: bool
     first_lines: list[int]
     """First line numbers (1-based) of the template, at most the screener's ``max_line_numbers``."""
@@ -31,67 +34,89 @@ class TemplateRow:
 class ScreeningReport:
     file: str
     model: str
-    constrained: bool
+    thresholds: dict[str, object]
+    """``flag``, ``clear`` and ``origin`` (calibrated from which file, or uncalibrated)."""
     lines: int
     model_calls: int
     cache_hits: int
     templates: list[TemplateRow]
+    """Highest score first; unscored templates last."""
+
+    def _with(self, verdict: str) -> list[TemplateRow]:
+        return [row for row in self.templates if row.verdict == verdict]
 
     @property
     def abnormal(self) -> list[TemplateRow]:
-        return [row for row in self.templates if row.verdict == "abnormal"]
+        return self._with("abnormal")
+
+    @property
+    def inconclusive(self) -> list[TemplateRow]:
+        return self._with("inconclusive")
 
     def to_json(self) -> str:
         record = asdict(self)
         record["template_count"] = len(self.templates)
         record["abnormal_templates"] = [row.template_id for row in self.abnormal]
+        record["inconclusive_templates"] = [row.template_id for row in self.inconclusive]
         return json.dumps(record, ensure_ascii=False, indent=2)
 
     def to_markdown(self) -> str:
-        mode = "grammar-constrained" if self.constrained else "unconstrained"
+        flag, clear = self.thresholds["flag"], self.thresholds["clear"]
         out = [
             f"# Anomaly screening of {self.file}",
             "",
-            f"- model: {self.model} ({mode} answers)",
+            f"- model: {self.model}",
+            f"- scores: P(abnormal) vs P(normal) at the answer; abnormal >= {flag:.2f}, "
+            f"normal < {clear:.2f}, inconclusive between ({self.thresholds['origin']})",
             f"- lines: {self.lines:,} · templates: {len(self.templates):,} · "
-            f"model calls: {self.model_calls:,} (cached verdicts: {self.cache_hits:,})",
-            f"- abnormal templates: {len(self.abnormal):,}",
+            f"model calls: {self.model_calls:,} (cached scores: {self.cache_hits:,})",
+            f"- abnormal templates: {len(self.abnormal):,} · "
+            f"inconclusive: {len(self.inconclusive):,}",
             "",
-            "| id | count | verdict | first lines | template |",
-            "|---:|---:|---|---|---|",
+            "| id | count | score | verdict | first lines | template |",
+            "|---:|---:|---:|---|---|---|",
         ]
-        for row in sorted(self.templates, key=lambda r: (r.verdict != "abnormal", -r.count)):
+        for row in self.templates:
             template = row.template.replace("|", "\\|") or "(empty line)"
             if len(template) > TEMPLATE_COLUMN_CHARS:
                 template = template[: TEMPLATE_COLUMN_CHARS - 1] + "…"
             lines = ", ".join(str(n) for n in row.first_lines[:5])
             cached = " (cached)" if row.from_cache else ""
+            score = "–" if row.score is None else f"{row.score:.3f}"
             out.append(
-                f"| {row.template_id} | {row.count:,} | {row.verdict}{cached} | {lines} | "
-                f"{template} |"
+                f"| {row.template_id} | {row.count:,} | {score} | {row.verdict}{cached} | "
+                f"{lines} | {template} |"
             )
         return "\n".join(out)
 
 
-def build_report(screener: Screener, file: str, model: str) -> ScreeningReport:
-    """Snapshot a screener's templates and verdicts (call it after ``wait_idle``)."""
+def build_report(
+    screener: Screener, file: str, model: str, thresholds_origin: str = ""
+) -> ScreeningReport:
+    """Snapshot a screener's templates and verdicts, ranked (call it after ``wait_idle``)."""
     rows = []
-    for template, info in screener.templates():
+    for template, info in screener.ranked():
         verdict = info.verdict
         rows.append(
             TemplateRow(
                 template_id=template.id,
                 template=template.text,
                 count=template.count,
+                score=score_of(info),
                 verdict=verdict.label if verdict is not None else "unscreened",
                 from_cache=verdict is not None and verdict.from_cache,
                 first_lines=list(info.line_numbers),
             )
         )
+    thresholds = screener.thresholds
     return ScreeningReport(
         file=file,
         model=model,
-        constrained=screener.constrain,
+        thresholds={
+            "flag": thresholds.flag,
+            "clear": thresholds.clear,
+            "origin": thresholds_origin,
+        },
         lines=screener.lines_seen,
         model_calls=screener.calls,
         cache_hits=screener.cache_hits,

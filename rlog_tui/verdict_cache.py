@@ -1,14 +1,17 @@
-"""Anomaly verdicts remembered on disk per (model identity, template text).
+"""Anomaly scores remembered on disk per (model identity, template text).
 
 The screener asks the model about each template once; this file makes "once" hold across runs, so
 re-opening yesterday's log costs no model calls. One JSON file (``verdicts.json`` under the user
 cache dir) keyed by model identity, then by template text::
 
-    {"version": 1, "models": {"<model id>": {"<template>": {"label": "abnormal", "answer": "…"}}}}
+    {"version": 2, "models": {"<model id>": {"<template>": {"score": 0.83}}}}
 
-Writes go to a temporary file in the same directory, are fsynced and renamed over the old file, so
-a crash never leaves half a file. A file that cannot be read as that shape (corrupt, truncated,
-another program's) is reset with one warning: a cache must never stop the tool.
+The score is stored, not a label: labels come from thresholds that a new calibration may move.
+Version 1 files held generated labels (the screener before scores): they are dropped quietly, as
+a cache miss. Writes go to a temporary file in the same directory, are fsynced and renamed over
+the old file, so a crash never leaves half a file. A file that cannot be read as that shape
+(corrupt, truncated, another program's) is reset with one warning: a cache must never stop the
+tool.
 """
 
 from __future__ import annotations
@@ -19,27 +22,24 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from rlog_tui.config import cache_dir
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+OLD_VERSIONS = (1,)
+"""Versions whose entries are dropped without a warning (their meaning changed, not corrupt)."""
 CACHE_FILE_NAME = "verdicts.json"
 MAX_ENTRIES_PER_MODEL = 50_000
 """Oldest verdicts of a model are dropped past this: the file stays a few MB at most."""
 
-Label = Literal["normal", "abnormal", "unknown"]
-LABELS: tuple[Label, ...] = ("normal", "abnormal", "unknown")
-
 
 @dataclass(frozen=True, slots=True)
-class CachedVerdict:
-    """What the model said about one template: its label and the raw answer text."""
+class CachedScore:
+    """What the model said about one template: its anomaly score (``protocol.scores``)."""
 
-    label: Label
-    answer: str = ""
+    score: float
 
 
 def default_cache_path() -> Path:
@@ -52,7 +52,7 @@ class VerdictCache:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_cache_path()
-        self._models: dict[str, dict[str, CachedVerdict]] = {}
+        self._models: dict[str, dict[str, CachedScore]] = {}
         self._dirty = False
         self.load()
 
@@ -67,15 +67,20 @@ class VerdictCache:
             self._reset(f"cannot read it ({error})")
             return
         try:
-            self._models = _decode(json.loads(raw))
+            document = json.loads(raw)
+            if isinstance(document, dict) and document.get("version") in OLD_VERSIONS:
+                logger.info("verdict cache %s is from an older rlog: starting afresh", self.path)
+                self._dirty = True
+                return
+            self._models = _decode(document)
         except (ValueError, TypeError, KeyError, AttributeError) as error:
             self._reset(f"it is corrupt ({error})")
 
-    def get(self, model_id: str, template: str) -> CachedVerdict | None:
+    def get(self, model_id: str, template: str) -> CachedScore | None:
         return self._models.get(model_id, {}).get(template)
 
-    def put(self, model_id: str, template: str, verdict: CachedVerdict) -> None:
-        """Remember a verdict in memory; ``save()`` writes it."""
+    def put(self, model_id: str, template: str, verdict: CachedScore) -> None:
+        """Remember a score in memory; ``save()`` writes it."""
         entries = self._models.setdefault(model_id, {})
         entries.pop(template, None)
         entries[template] = verdict
@@ -93,10 +98,7 @@ class VerdictCache:
         document = {
             "version": CACHE_VERSION,
             "models": {
-                model: {
-                    template: {"label": v.label, "answer": v.answer}
-                    for template, v in entries.items()
-                }
+                model: {template: {"score": v.score} for template, v in entries.items()}
                 for model, entries in self._models.items()
             },
         }
@@ -113,22 +115,22 @@ class VerdictCache:
         self._dirty = True
 
 
-def _decode(document: object) -> dict[str, dict[str, CachedVerdict]]:
+def _decode(document: object) -> dict[str, dict[str, CachedScore]]:
     if not isinstance(document, dict) or document.get("version") != CACHE_VERSION:
-        raise ValueError("not a version-1 verdict cache")
+        raise ValueError(f"not a version-{CACHE_VERSION} verdict cache")
     models = document["models"]
     if not isinstance(models, dict):
         raise ValueError("'models' is not an object")
-    decoded: dict[str, dict[str, CachedVerdict]] = {}
+    decoded: dict[str, dict[str, CachedScore]] = {}
     for model, entries in models.items():
         if not isinstance(entries, dict):
             raise ValueError(f"entries of {model!r} are not an object")
         decoded[model] = {}
         for template, entry in entries.items():
-            label = entry["label"]
-            if label not in LABELS:
-                raise ValueError(f"unknown label {label!r}")
-            decoded[model][template] = CachedVerdict(label, str(entry.get("answer", "")))
+            score = entry["score"]
+            if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 1:
+                raise ValueError(f"score {score!r} is not a probability")
+            decoded[model][template] = CachedScore(float(score))
     return decoded
 
 

@@ -51,16 +51,18 @@ def test_snapshot_opening_screen(app, snap_compare):
 
 def test_snapshot_selection_and_filter(app, snap_compare):
     keys = ["backslash", *"!DEBUG", "enter", "_", "up", "shift+up", "_"]
-    assert snap_compare(app, press=keys, terminal_size=SIZE)
+    assert snap_compare(app, press=keys, run_before=_templates_mined, terminal_size=SIZE)
 
 
 def test_snapshot_task_picker(app, snap_compare):
-    assert snap_compare(app, press=["t", "_"], terminal_size=SIZE)
+    assert snap_compare(app, press=["t", "_"], run_before=_templates_mined, terminal_size=SIZE)
 
 
 def test_snapshot_help(app, snap_compare):
-    assert snap_compare(app, press=["question_mark", "_"], terminal_size=SIZE)
+    assert snap_compare(
+        app, press=["question_mark", "_"], run_before=_templates_mined, terminal_size=SIZE
+    )
 
 
 def test_snapshot_templates_panel(app, snap_compare):
-    assert snap_compare(app, press=["_", "p", "_"], terminal_size=SIZE)
+    assert snap_compare(app, press=["_", "p", "_"], run_before=_templates_mined, terminal_size=SIZE)

@@ -1,7 +1,7 @@
 """The TUI's templates panel, template filter, screening flags and compression, with Pilot.
 
-Real files, the real embedded model: verdicts either come from it (grammar-constrained, so each is
-a label) or from a seeded verdict cache, which makes a flag deterministic and proves no call.
+Real files, the real embedded model: scores either come from it (one forward pass per template)
+or from a seeded score cache, which makes a flag deterministic and proves no call.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import pytest
 
 from rlog_tui.app import RlogApp
 from rlog_tui.config import Settings
-from rlog_tui.protocol import Task
+from rlog_tui.protocol import Task, Thresholds
 from rlog_tui.screener import Screener
 from rlog_tui.source import LogFile
-from rlog_tui.verdict_cache import CachedVerdict, VerdictCache
+from rlog_tui.verdict_cache import CachedScore, VerdictCache
 
 LINES = [
     "2024-05-01 12:00:00 INFO api request 1 served in 12 ms",
@@ -118,17 +118,18 @@ async def test_template_filter_follows_appended_lines(log_file, llama_engine):
         assert app.view.line_at(2) == 6
 
 
-async def test_seeded_abnormal_verdict_flags_its_lines_without_a_model_call(
+async def test_seeded_scores_flag_abnormal_lines_and_show_scores_without_a_model_call(
     log_file, llama_engine, tmp_path
 ):
     cache_path = tmp_path / "verdicts.json"
-    key = Screener(llama_engine, constrain=True).cache_key
+    key = Screener(llama_engine).cache_key
     seeded = VerdictCache(cache_path)
-    seeded.put(key, API, CachedVerdict("normal"))
-    seeded.put(key, DB, CachedVerdict("abnormal", "<answer>abnormal</answer>"))
-    seeded.put(key, DISK, CachedVerdict("normal"))
+    seeded.put(key, API, CachedScore(0.05))
+    seeded.put(key, DB, CachedScore(0.93))
+    seeded.put(key, DISK, CachedScore(0.41))
     seeded.save()
-    screener = Screener(llama_engine, cache=VerdictCache(cache_path), constrain=True)
+    thresholds = Thresholds(flag=0.6, clear=0.2)
+    screener = Screener(llama_engine, cache=VerdictCache(cache_path), thresholds=thresholds)
     before = llama_engine.calls
     app = make_app(log_file, llama_engine, screener)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -146,15 +147,26 @@ async def test_seeded_abnormal_verdict_flags_its_lines_without_a_model_call(
         assert gutter_flags(app) == [False, False, True, False, True, False]
         await pilot.press("p")
         await pilot.pause(0.1)
-        verdicts = [str(app.panel.table.get_row_at(r)[2]) for r in range(3)]
-        assert verdicts == ["normal", "abnormal", "normal"]
+        rows = [[str(cell) for cell in app.panel.table.get_row_at(r)] for r in range(3)]
+        assert [row[2:4] for row in rows] == [  # by count: api 3, db 2, disk 1
+            ["0.05", "normal"],
+            ["0.93", "abnormal"],
+            ["0.41", "inconclusive"],
+        ]
+        await pilot.press("s", "s")  # count -> recency -> score
+        texts = {t.id: t.text for t in screener.miner.templates()}
+        assert [texts[i] for i in app.panel.shown_ids] == [DB, DISK, API]
     assert llama_engine.calls == before
 
 
-async def test_constrained_screening_flags_exactly_the_lines_the_model_called_abnormal(
+async def test_screening_scores_each_template_and_flags_exactly_the_abnormal_ones(
     log_file, llama_engine, tmp_path
 ):
-    screener = Screener(llama_engine, cache=VerdictCache(tmp_path / "v.json"), constrain=True)
+    screener = Screener(
+        llama_engine,
+        cache=VerdictCache(tmp_path / "v.json"),
+        thresholds=Thresholds(flag=0.02, clear=0.01),
+    )
     before = llama_engine.calls
     app = make_app(log_file, llama_engine, screener)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -164,23 +176,23 @@ async def test_constrained_screening_flags_exactly_the_lines_the_model_called_ab
         mining = app._mining[0]
         for number in range(len(LINES)):
             verdict = screener.verdict(mining.template_of(number))
-            assert verdict is not None and verdict.label in ("normal", "abnormal")
+            assert verdict is not None and 0.0 <= verdict.score <= 1.0
+            assert verdict.label in ("normal", "abnormal", "inconclusive")
             assert app.view.flagged(number) == (verdict.label == "abnormal")
         assert "model calls 3 / lines 6" in status_text(app)
 
 
-async def test_a_users_request_preempts_screening_in_the_tui(log_file, llama_engine, tmp_path):
-    # Unconstrained, the base model rambles to max_tokens: each screening job is long.
-    screener = Screener(llama_engine, cache=VerdictCache(tmp_path / "v.json"), max_tokens=160)
-    before = llama_engine.calls
+async def test_a_users_request_is_answered_while_screening_in_the_tui(
+    log_file, llama_engine, tmp_path
+):
+    screener = Screener(llama_engine, cache=VerdictCache(tmp_path / "v.json"))
     app = make_app(log_file, llama_engine, screener, max_tokens=4)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: llama_engine.calls > before)  # screening is generating
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.last_done is not None)
         assert not app.last_done.cancelled
-        assert screener.busy and screener.calls == 0  # the first template is not judged yet
-    assert not screener.busy  # closing the app stops screening
+        await wait_for(pilot, lambda: screener.calls == 3 and not screener.busy)
+    assert not screener.busy
 
 
 async def test_explain_template_sends_it_with_count_and_examples(log_file, llama_engine):

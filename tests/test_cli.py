@@ -123,6 +123,11 @@ def test_models_shows_what_resolves_and_from_where(tmp_path, embedded_model):
     result = rlog("models")
     assert result.returncode == 0, result.stderr
     assert "embedded default" in result.stdout and embedded_model.name in result.stdout
+    # The shipped adapter's calibration fits it and today's scoring prompt (else: rerun
+    # `rlog-train calibrate`); a bare base has none.
+    assert "[calibrated (rlog-270m-lora.calibration.json)]" in result.stdout
+    bare = rlog("models", "--adapter", "none").stdout
+    assert "flag >= 0.50, no band [uncalibrated" in bare
     result = rlog("models", env={"RLOG_MODEL": str(embedded_model)})
     assert "environment RLOG_MODEL" in result.stdout
     config = tmp_path / "config.toml"
@@ -153,9 +158,9 @@ def test_debug_flag_shows_the_traceback(tmp_path):
     assert "Traceback" in result.stderr
 
 
-def test_analyze_all_screens_each_template_once_and_reports(tmp_path, embedded_model):
+def test_analyze_all_scores_each_template_once_and_ranks_them(tmp_path, embedded_model):
     env = {"RLOG_CACHE_DIR": str(tmp_path)}
-    args = ("analyze", str(SAMPLE), "--task", "anomaly", "--all", "--json", "--constrain")
+    args = ("analyze", str(SAMPLE), "--task", "anomaly", "--all", "--json")
     args += ("--model", str(embedded_model))
     result = rlog(*args, env=env)
     assert result.returncode == 0, result.stderr
@@ -163,17 +168,24 @@ def test_analyze_all_screens_each_template_once_and_reports(tmp_path, embedded_m
     assert report["lines"] == 120
     assert 0 < report["model_calls"] == report["template_count"] < report["lines"]
     assert sum(row["count"] for row in report["templates"]) == 120
-    assert {row["verdict"] for row in report["templates"]} <= {"normal", "abnormal"}
+    scores = [row["score"] for row in report["templates"]]
+    assert all(0.0 <= score <= 1.0 for score in scores)
+    assert scores == sorted(scores, reverse=True)  # ranked, most suspicious first
+    # A bare --model has no calibration: the default 0.5, no band, and it says so.
+    assert report["thresholds"]["flag"] == report["thresholds"]["clear"] == 0.5
+    assert report["thresholds"]["origin"].startswith("uncalibrated")
     for row in report["templates"]:
+        assert row["verdict"] == ("abnormal" if row["score"] >= 0.5 else "normal")
         assert row["first_lines"] and row["first_lines"][0] >= 1
     assert report["abnormal_templates"] == [
         row["template_id"] for row in report["templates"] if row["verdict"] == "abnormal"
     ]
     again = json.loads(rlog(*args, env=env).stdout)
     assert again["model_calls"] == 0 and again["cache_hits"] == report["template_count"]
+    assert [row["score"] for row in again["templates"]] == scores
     table = rlog(*(a for a in args if a != "--json"), env=env).stdout
-    assert "| id | count | verdict | first lines | template |" in table
-    assert "model calls: 0" in table
+    assert "| id | count | score | verdict | first lines | template |" in table
+    assert "model calls: 0" in table and f"| {scores[0]:.3f} |" in table
 
 
 def test_analyze_all_is_for_the_anomaly_task_on_the_whole_file():

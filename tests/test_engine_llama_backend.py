@@ -1,4 +1,5 @@
-"""Loading models: each failure a user can cause is one clear error, reported by the engine."""
+"""Loading models: each failure a user can cause is one clear error, reported by the engine.
+Scoring: a score depends on its prompt alone, however the KV cache was filled before."""
 
 from __future__ import annotations
 
@@ -109,3 +110,32 @@ def test_loading_never_writes_to_fd_1_or_2(embedded_model, capfd):
     captured = capfd.readouterr()
     assert captured.out == ""
     assert captured.err == ""
+
+
+def test_a_score_is_the_same_from_a_cold_cache_and_after_other_work(embedded_model):
+    """llama.cpp's numbers move with how a prompt is batched (seen: 0.19 vs 0.18 with the shipped
+    adapter when a cached prefix was reused as-is), so scores reuse only whole aligned chunks
+    that a score wrote, and nothing a generation wrote."""
+    from rlog_tui.engine.backend import SamplingParams
+    from rlog_tui.models import embedded_adapter_path
+    from rlog_tui.protocol import SCORE_ORDER, Task, build_prompt
+
+    def prompt(line: str) -> str:
+        return build_prompt(Task.ANOMALY, [line], SCORE_ORDER).text
+
+    fatal = prompt("RAS KERNEL FATAL data TLB error interrupt")
+    settings = LlamaSettings(embedded_model, embedded_adapter_path(), n_ctx=1024, n_threads=1)
+    cold = LlamaBackend(settings)
+    try:
+        reference = cold.score(fatal, lambda: False)
+    finally:
+        cold.close()
+    backend = LlamaBackend(settings)
+    try:
+        backend.score(prompt("RAS KERNEL INFO generating core.2599"), lambda: False)
+        assert backend.score(fatal, lambda: False) == reference  # after another score
+        list(backend.generate(fatal, SamplingParams(max_tokens=2), lambda: False))
+        assert backend.score(fatal, lambda: False) == reference  # after a generation
+        assert backend.score(fatal, lambda: True) is None  # stopped before its first chunk
+    finally:
+        backend.close()

@@ -16,8 +16,11 @@ from rlog_tui.engine import (
     BackendUnavailable,
     Done,
     Engine,
+    Failed,
     Request,
     SamplingParams,
+    ScoreRequest,
+    ScoringUnsupported,
     Started,
     Tokens,
 )
@@ -136,3 +139,25 @@ def test_fast_mode_cancels_the_stream_after_the_answer(server_url):
 def test_unreachable_server_is_one_clear_error():
     with pytest.raises(BackendUnavailable, match=r"cannot reach http://127\.0\.0\.1"):
         OpenAIBackend(OpenAISettings(base_url=f"http://127.0.0.1:{free_port()}", timeout=5))
+
+
+def test_a_server_cannot_score_and_screening_turns_itself_off_with_one_warning(server_url, caplog):
+    import logging
+
+    from rlog_tui.screener import Screener
+
+    backend = OpenAIBackend(OpenAISettings(base_url=server_url))
+    with pytest.raises(ScoringUnsupported, match="--backend llama"):
+        backend.score("<start_of_turn>user\nhi<end_of_turn>\n", lambda: False)
+    with Engine(lambda: OpenAIBackend(OpenAISettings(base_url=server_url))) as engine:
+        engine.wait_ready(timeout=60)
+        assert not engine.can_score
+        events = list(engine.stream(ScoreRequest(["ERROR disk full"])))
+        assert isinstance(events[-1], Failed) and "in-process llama.cpp" in events[-1].message
+        screener = Screener(engine)
+        with caplog.at_level(logging.WARNING):
+            for line in ("ERROR disk full", "INFO all good", "WARN slow"):
+                screener.feed(line)
+            screener.wait_idle(timeout=5)
+        assert not screener.busy and screener.calls == 0
+        assert caplog.text.count("screening is off") == 1

@@ -1,4 +1,5 @@
-"""The engine on the real embedded model: streaming, cancel, pre-emption, trimming, fast mode."""
+"""The engine on the real embedded model: streaming, cancel, pre-emption, trimming, fast mode,
+and anomaly scores (one forward pass, deterministic, pre-emptible)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,17 @@ import queue
 import re
 import threading
 
-from rlog_tui.engine import Done, Priority, Request, SamplingParams, Started, Tokens
-from rlog_tui.protocol import OutputOrder, Task, format_grammar
+from rlog_tui.engine import (
+    Done,
+    Priority,
+    Request,
+    SamplingParams,
+    Scored,
+    ScoreRequest,
+    Started,
+    Tokens,
+)
+from rlog_tui.protocol import LABEL_LEAD, OutputOrder, Task, format_grammar
 
 LINES = [
     "081109 214043 2561 WARN dfs.DataNode$DataXceiver: 10.251.30.85:50010:Got exception while "
@@ -149,3 +159,54 @@ def test_prompt_injection_in_a_log_line_is_only_data(llama_engine):
     assert prompt.text.count("<end_of_turn>") == 1  # only the real end of the user turn
     assert "rm -rf /" in prompt.text
     assert isinstance(events[-1], Done)  # the answer is text; the engine has no way to execute it
+
+
+def score(engine, lines, priority=Priority.USER) -> Scored:
+    events = collect(engine, ScoreRequest(lines), priority)
+    assert isinstance(events[0], Started) and isinstance(events[-1], Scored)
+    assert len(events) == 2  # no tokens: nothing is generated
+    return events[-1]
+
+
+def test_score_is_a_probability_read_at_the_answer_first_label(llama_engine):
+    before = llama_engine.calls
+    scored = score(llama_engine, LINES)
+    assert llama_engine.calls == before + 1
+    assert 0.0 <= scored.score.abnormal <= 1.0
+    assert 0.0 <= scored.score.label_mass <= 1.0
+    prompt = scored.prompt
+    assert prompt.task is Task.ANOMALY and prompt.order is OutputOrder.ANSWER_FIRST
+    assert "Got exception while serving" in prompt.text and not prompt.text.endswith(LABEL_LEAD)
+    assert llama_engine.can_score
+
+
+def test_same_entry_same_score_after_other_scores_and_a_generation(llama_engine):
+    first = score(llama_engine, LINES).score
+    score(llama_engine, ["2024-05-01 12:00:00 INFO api request 1 served in 12 ms"])
+    collect(llama_engine, Request(Task.INTERPRET, LINES, sampling=SamplingParams(max_tokens=3)))
+    assert score(llama_engine, LINES).score == first
+
+
+def test_users_request_preempts_a_background_score_which_then_gives_the_same_score(llama_engine):
+    # Forty lines are ~1,500 prompt tokens: a score of ~24 chunks, long enough to interrupt.
+    lines = [f"{LINES[0]} attempt {i}" for i in range(40)]
+    log: list[tuple[str, object]] = []  # appended on the engine thread, in event order
+    started, finished = threading.Event(), threading.Event()
+
+    def background_event(event):
+        log.append(("background", event))
+        if isinstance(event, Started):
+            started.set()
+        if isinstance(event, Scored):
+            finished.set()
+
+    llama_engine.submit(ScoreRequest(lines), background_event, Priority.BACKGROUND)
+    assert started.wait(120)
+    user = Request(Task.ANOMALY, LINES, sampling=SamplingParams(max_tokens=2))
+    llama_engine.submit(user, lambda event: log.append(("user", event)))
+    assert finished.wait(240)
+    ends = [name for name, event in log if isinstance(event, Done | Scored)]
+    assert ends == ["user", "background"]
+    assert sum(isinstance(event, Started) for name, event in log if name == "background") == 2
+    interrupted = next(e for _, e in log if isinstance(e, Scored))
+    assert interrupted.score == score(llama_engine, lines).score

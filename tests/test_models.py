@@ -1,13 +1,16 @@
-"""Where weights come from: precedence, the embedded base, and the adapter rlog ships."""
+"""Where weights come from: precedence, the embedded base, the adapter rlog ships and the score
+thresholds calibrated for it."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 
 from rlog_tui.config import Settings
-from rlog_tui.models import embedded_adapter_path, resolve_model
+from rlog_tui.models import UNCALIBRATED, embedded_adapter_path, resolve_model, thresholds_for
+from rlog_tui.protocol import DEFAULT_THRESHOLDS, Thresholds
 
 
 def test_explicit_model_wins_and_drops_the_embedded_adapter(tmp_path):
@@ -58,3 +61,62 @@ def test_shipped_adapter_fits_the_embedded_base_and_changes_its_output(embedded_
     assert adapted != base
     assert adapted.startswith("<think>")  # the format the cold start taught
     assert Path(embedded_adapter_path()).with_name("MODEL_CARD.md").is_file()
+
+
+def _adapter_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "my-lora.gguf"
+    copy.write_bytes(Path(embedded_adapter_path()).read_bytes())
+    return copy
+
+
+def _calibrate_copy(embedded_model: Path, adapter: Path, prompt: str | None = None) -> None:
+    from rlog_tui.calibration import Calibration, calibration_path, identify, write_calibration
+    from rlog_tui.protocol import Thresholds, scoring_fingerprint
+
+    calibration = Calibration(
+        Thresholds(flag=0.3, clear=0.1),
+        identify(embedded_model),
+        identify(adapter),
+        prompt or scoring_fingerprint(),
+    )
+    write_calibration(calibration_path(embedded_model, adapter), calibration)
+
+
+@pytest.mark.skipif(embedded_adapter_path() is None, reason="this build ships no adapter")
+def test_the_shipped_adapter_comes_with_its_calibrated_thresholds(embedded_model):
+    chosen = thresholds_for(resolve_model(Settings(), {}))
+    assert chosen.calibrated, chosen.origin  # else: rerun `rlog-train calibrate`
+    assert chosen.origin == "calibrated (rlog-270m-lora.calibration.json)"
+    assert 0.0 <= chosen.thresholds.clear <= chosen.thresholds.flag <= 1.0
+
+
+def test_weights_without_a_calibration_get_the_documented_default(tmp_path, embedded_model):
+    for choice in (
+        resolve_model(Settings(adapter="none"), {}),
+        resolve_model(Settings(model=str(tmp_path / "m.gguf")), {}),
+        None,  # a server backend
+    ):
+        chosen = thresholds_for(choice)
+        assert not chosen.calibrated and chosen.thresholds == DEFAULT_THRESHOLDS
+        assert chosen.describe() == (
+            "flag >= 0.50, no band [uncalibrated: default 0.5, no inconclusive band]"
+        )
+
+
+@pytest.mark.skipif(embedded_adapter_path() is None, reason="this build ships no adapter")
+def test_a_calibration_is_ignored_with_a_warning_for_other_weights_or_another_prompt(
+    tmp_path, embedded_model, caplog
+):
+    adapter = _adapter_copy(tmp_path)
+    choice = resolve_model(Settings(adapter=str(adapter)), {})
+    _calibrate_copy(embedded_model, adapter)
+    assert thresholds_for(choice).thresholds == Thresholds(flag=0.3, clear=0.1)
+    with caplog.at_level(logging.WARNING):
+        _calibrate_copy(embedded_model, adapter, prompt="0123456789abcdef")
+        assert "another prompt" in thresholds_for(choice).origin
+        _calibrate_copy(embedded_model, adapter)
+        adapter.write_bytes(adapter.read_bytes()[:-1] + b"\x00")  # retrained, same size
+        assert "other weights" in thresholds_for(choice).origin
+        (tmp_path / "my-lora.calibration.json").write_text("{oops")
+        assert thresholds_for(choice) == UNCALIBRATED
+    assert caplog.text.count("ignoring calibration") == 3

@@ -157,3 +157,25 @@ def test_rslora_alpha_is_rescaled(assets, tmp_path):
 def test_unsupported_output_type(assets, tmp_path):
     with pytest.raises(UnsupportedInput, match="adapter type 'q4_0'"):
         convert_adapter(assets.lora_dir, assets.f32, tmp_path / "out.gguf", "q4_0")
+
+
+def test_the_order_a_run_trained_on_is_recorded_and_read_back(assets, tmp_path):
+    """A single-order run records its order; the TUI, analyze and eval then ask for it."""
+    from rlog_tui.adapter_metadata import recorded_order
+    from rlog_tui.protocol import OutputOrder, served_order
+
+    assert recorded_order(assets.lora_gguf) is None  # no run_config.json: nothing recorded
+    assert served_order(recorded_order(assets.lora_gguf), fast=False) is OutputOrder.REASON_FIRST
+    lora = _copy_adapter(assets, tmp_path)
+    (lora / "run_config.json").write_text(json.dumps({"orders": "answer-first"}))
+    out = convert_adapter(lora, assets.f32, tmp_path / "af.gguf", "f32").path
+    assert recorded_order(out) == "answer-first"
+    assert served_order(recorded_order(out), fast=False) is OutputOrder.ANSWER_FIRST
+    (lora / "run_config.json").write_text(json.dumps({"orders": "both"}))
+    both = convert_adapter(lora, assets.f32, tmp_path / "both.gguf", "f32").path
+    assert recorded_order(both) is None
+    forced = convert_adapter(
+        lora, assets.f32, tmp_path / "forced.gguf", "f32", output_order="reason-first"
+    ).path
+    assert recorded_order(forced) == "reason-first"
+    assert served_order("reason-first", fast=True) is OutputOrder.ANSWER_FIRST

@@ -5,24 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
+from research_data import needs_data
 from typer.testing import CliRunner
 
 from rlog_train.cli import app
-from rlog_train.data import DataDirNotFound, find_data_dir
 
 runner = CliRunner()
 
 
-def _has_data() -> bool:
-    try:
-        find_data_dir()
-    except DataDirNotFound:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _has_data(), reason="research data not found")
+@needs_data
 def test_data_stats_prints_every_task_and_split():
     result = runner.invoke(app, ["data", "stats"])
     assert result.exit_code == 0, result.output

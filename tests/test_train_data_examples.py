@@ -24,12 +24,12 @@ def test_reason_first_target_is_think_then_answer():
     )
 
 
-def test_answer_first_target_parses_back_to_the_same_reasoning_and_label():
+def test_answer_first_target_is_the_label_then_a_short_reason_citing_the_line():
     target = to_target(EXAMPLE, OutputOrder.ANSWER_FIRST)
     assert target.startswith("<answer>abnormal</answer>")
     parsed = parse_response(target, OutputOrder.ANSWER_FIRST)
     assert parsed.format_ok
-    assert (parsed.think, parsed.answer) == (EXAMPLE.reasoning, EXAMPLE.label)
+    assert (parsed.think, parsed.answer) == ("L1: It reports an internal error.", EXAMPLE.label)
 
 
 def test_example_without_reasoning_cannot_be_a_target():
@@ -38,7 +38,7 @@ def test_example_without_reasoning_cannot_be_a_target():
         to_target(test_item, OutputOrder.REASON_FIRST)
 
 
-def test_prompt_carries_the_examples_own_instruction_and_fenced_lines_as_is():
+def test_prompt_carries_the_examples_own_instruction_and_fenced_lines_numbered():
     example = Example(
         task=Task.INTERPRET,
         instruction="Interpret the Apache rewrite log entries.",
@@ -48,7 +48,10 @@ def test_prompt_carries_the_examples_own_instruction_and_fenced_lines_as_is():
         source="rlog/LogInterpretation",
     )
     prompt = to_prompt(example, OutputOrder.REASON_FIRST)
-    assert prompt.user == f"{example.instruction}\n{example.input}"
+    assert prompt.user == (
+        f"{example.instruction}\n```\nL1: [rewrite:trace3] strip prefix\n"
+        "L2: [rewrite:trace2] rewrite done\n```"
+    )
     assert prompt.lines_sent == 4
     assert prompt.text.endswith("<start_of_turn>model\n")
 

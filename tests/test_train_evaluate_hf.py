@@ -6,26 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+from research_data import needs_data
 from tiny_models import build_tiny_llama
 from typer.testing import CliRunner
 
 from rlog_train.cli import app
-from rlog_train.data import DataDirNotFound, find_data_dir
 from rlog_train.evaluate.hf_runner import prompt_format_for
 from rlog_tui.protocol import PromptStyle, Task, build_prompt, select_format
 
 runner = CliRunner()
-
-
-def _has_data() -> bool:
-    try:
-        find_data_dir()
-    except DataDirNotFound:
-        return False
-    return True
-
-
-needs_data = pytest.mark.skipif(not _has_data(), reason="research data not found")
 
 
 @pytest.fixture(scope="module")

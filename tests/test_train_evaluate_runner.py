@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from research_data import needs_data
 from typer.testing import CliRunner
 
 from rlog_train.cli import app
-from rlog_train.data import DataDirNotFound, find_data_dir
 from rlog_train.evaluate import EvalOptions, evaluate, write_report
 from rlog_train.evaluate import command as eval_command
 from rlog_train.evaluate.runner import request_for
@@ -22,15 +22,7 @@ EMBEDDED_SHA256 = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6
 runner = CliRunner()
 
 
-def _has_data() -> bool:
-    try:
-        find_data_dir()
-    except DataDirNotFound:
-        return False
-    return True
-
-
-pytestmark = pytest.mark.skipif(not _has_data(), reason="research data not found")
+pytestmark = needs_data
 
 QUICK = ["--limit", "1", "--max-tokens", "16", "--threads", "1", "--ctx", "2048"]
 

@@ -7,21 +7,10 @@ import sys
 from collections import Counter
 
 import pytest
+from research_data import needs_data
 
-from rlog_train.data import DataDirNotFound, find_data_dir
 from rlog_train.evaluate import EvalError, EvalOptions, build_sets, parse_tasks
 from rlog_tui.protocol import OutputOrder, Task
-
-
-def _has_data() -> bool:
-    try:
-        find_data_dir()
-    except DataDirNotFound:
-        return False
-    return True
-
-
-needs_data = pytest.mark.skipif(not _has_data(), reason="research data not found")
 
 
 def test_all_means_every_task_in_protocol_order():

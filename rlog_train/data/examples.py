@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rlog_train.data.short_reason import short_reason
 from rlog_tui.protocol import (
     DEFAULT_FORMAT,
     OutputOrder,
@@ -45,11 +46,18 @@ class Example:
 
 
 def to_target(example: Example, order: OutputOrder) -> str:
-    """The completion a model should write for ``example`` in ``order`` (cold-start target)."""
+    """The completion a model should write for ``example`` in ``order`` (cold-start target).
+
+    Reason-first carries R-Log's whole trajectory; answer-first the label, then the short reason
+    citing `L<n>` that ``short_reason`` builds from the same item (small models' default).
+    """
     if example.reasoning is None:
         raise ValueError(
             f"{example.source} example has no reasoning: only the cold-start set can be a target"
         )
+    if order is OutputOrder.ANSWER_FIRST:
+        reason = short_reason(example.task, example.lines, example.label, example.reasoning)
+        return target_text(order, reason, example.label)
     return target_text(order, example.reasoning, example.label)
 
 

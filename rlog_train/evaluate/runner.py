@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from rlog_train.evaluate.provenance import file_identity, machine_info, now_iso
 from rlog_train.evaluate.records import EvalResult, ExampleRecord, Generation, make_record
 from rlog_train.evaluate.suite import EvalOptions, EvalSet, build_sets
+from rlog_tui.adapter_metadata import recorded_order
 from rlog_tui.config import Settings
 from rlog_tui.engine import Done, Engine, Failed, Request, SamplingParams, Started
 from rlog_tui.models import NO_ADAPTER, ModelChoice, embedded_adapter_path, embedded_model_path
@@ -220,6 +222,8 @@ def evaluate_gguf(
     """
     sets = build_sets(options) if sets is None else sets
     choice = choose_model(model, adapter)
+    if options.recorded_order is None:  # ask the model in the order its adapter records
+        options = replace(options, recorded_order=recorded_order(choice.adapter_path))
     engine = open_engine(choice, threads=threads, n_ctx=n_ctx, draft=draft)
     try:
         model_info = {

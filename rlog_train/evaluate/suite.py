@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rlog_train.data import Example, Split, find_data_dir, load_split_with_report, sample
 from rlog_train.data.splits import splits_of
-from rlog_tui.protocol import TASKS, OutputOrder, Task, task_from_name
+from rlog_tui.protocol import TASKS, OutputOrder, Task, served_order, task_from_name
 
 
 class EvalError(Exception):
@@ -38,10 +38,13 @@ class EvalOptions:
     """Drop test items whose input appears in training (``--full-splits`` keeps them)."""
     data_dir: Path | None = None
 
+    recorded_order: str | None = None
+    """The order the adapter records it was trained on (``rlog.output_order``), if any."""
+
     @property
     def order(self) -> OutputOrder:
-        """The output order the model is asked for."""
-        return OutputOrder.ANSWER_FIRST if self.fast else OutputOrder.REASON_FIRST
+        """The output order the model is asked for: answer-first when fast, else its own."""
+        return served_order(self.recorded_order, self.fast)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,12 @@
 """Metrics of the five tasks, pure Python, shared by the reward and the evaluator."""
 
-from rlog_train.metrics.anomaly import AnomalyScores, anomaly_scores
+from rlog_train.metrics.anomaly import (
+    AnomalyScores,
+    ScoreFigures,
+    anomaly_scores,
+    roc_auc,
+    score_figures,
+)
 from rlog_train.metrics.parsing import (
     ParseRecord,
     grouping_accuracy,
@@ -21,14 +27,17 @@ __all__ = [
     "AnomalyScores",
     "OverlapScores",
     "ParseRecord",
+    "ScoreFigures",
     "anomaly_scores",
     "bleu4",
     "grouping_accuracy",
     "lcs_length",
     "overlap_scores",
     "parsing_accuracy",
+    "roc_auc",
     "rouge_l",
     "rouge_n",
+    "score_figures",
     "template_f1",
     "token_classes",
 ]

@@ -7,9 +7,18 @@ from rlog_tui.engine.errors import (
     EngineError,
     ModelLoadFailed,
     ModelNotFound,
+    ScoringUnsupported,
 )
-from rlog_tui.engine.events import Done, EngineEvent, Failed, GenerationStats, Started, Tokens
-from rlog_tui.engine.worker import Engine, EngineState, Job, Priority, Request
+from rlog_tui.engine.events import (
+    Done,
+    EngineEvent,
+    Failed,
+    GenerationStats,
+    Scored,
+    Started,
+    Tokens,
+)
+from rlog_tui.engine.worker import Engine, EngineState, Job, Priority, Request, ScoreRequest
 
 __all__ = [
     "AdapterMismatch",
@@ -29,6 +38,9 @@ __all__ = [
     "Priority",
     "Request",
     "SamplingParams",
+    "ScoreRequest",
+    "Scored",
+    "ScoringUnsupported",
     "Started",
     "Tokens",
 ]

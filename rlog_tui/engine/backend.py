@@ -2,7 +2,8 @@
 
 Two implementations: ``LlamaBackend`` (llama.cpp in-process, the default) and ``OpenAIBackend``
 (any OpenAI-compatible server). Both receive the fully rendered prompt text, so the server and the
-local model see the same bytes the trainer trained on.
+local model see the same bytes the trainer trained on. Anomaly scores (``protocol.scores``) need
+the logits of one position, which only the in-process backend reads (``can_score``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from rlog_tui.protocol import PromptFormat
+from rlog_tui.protocol import AnomalyScore, PromptFormat
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,8 @@ class Backend(Protocol):
     description: str
     n_ctx: int
     prompt_format: PromptFormat
+    can_score: bool
+    """True when ``score`` works (False: it raises ``ScoringUnsupported``)."""
 
     def count_tokens(self, text: str) -> int:
         """Tokens ``text`` occupies in this model's context (with the BOS it will get)."""
@@ -50,6 +53,13 @@ class Backend(Protocol):
         self, prompt: str, params: SamplingParams, should_stop: Callable[[], bool]
     ) -> Iterator[Chunk]:
         """Stream the completion of ``prompt``; stop within one token once ``should_stop()``."""
+        ...
+
+    def score(self, prompt: str, should_stop: Callable[[], bool]) -> AnomalyScore | None:
+        """The anomaly score of a rendered answer-first anomaly prompt (``protocol.scores``).
+
+        One forward pass, no sampling; None when ``should_stop()`` turned true before it ended.
+        """
         ...
 
     def close(self) -> None:

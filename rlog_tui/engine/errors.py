@@ -21,3 +21,7 @@ class AdapterMismatch(EngineError):
 
 class BackendUnavailable(EngineError):
     """A remote OpenAI-compatible server could not be reached or answered with an error."""
+
+
+class ScoringUnsupported(EngineError):
+    """The backend cannot read the label logits an anomaly score needs."""

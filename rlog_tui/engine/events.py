@@ -1,13 +1,14 @@
-"""What a generation job reports, in order: Started, then Tokens, then exactly one of Done/Failed.
+"""What a job reports, in order: Started, then Tokens, then exactly one of Done/Failed.
 
-Events are plain frozen dataclasses so the TUI, the CLI and the evaluator consume the same stream.
+A scoring job reports Started, then exactly one of Scored/Failed. Events are plain frozen
+dataclasses so the TUI, the CLI and the evaluator consume the same stream.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rlog_tui.protocol import Answer, ParsedResponse, Prompt, Segment
+from rlog_tui.protocol import AnomalyScore, Answer, ParsedResponse, Prompt, Segment
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,4 +72,19 @@ class Failed:
     message: str
 
 
-EngineEvent = Started | Tokens | Done | Failed
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A scoring job's one forward pass is done; ``score`` is None when it was cancelled."""
+
+    job_id: int
+    prompt: Prompt
+    prompt_tokens: int
+    score: AnomalyScore | None
+    seconds: float
+
+    @property
+    def cancelled(self) -> bool:
+        return self.score is None
+
+
+EngineEvent = Started | Tokens | Done | Scored | Failed

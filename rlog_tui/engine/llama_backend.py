@@ -1,4 +1,11 @@
-"""llama.cpp in-process: the default backend, base GGUF plus an optional GGUF LoRA adapter."""
+"""llama.cpp in-process: the default backend, base GGUF plus an optional GGUF LoRA adapter.
+
+Besides streaming text it scores anomalies (``protocol.scores``): the prompt and the label lead
+are evaluated once and the last position's logits are read straight from llama.cpp
+(``llama_get_logits_ith``; ``Llama.scores`` holds nothing unless ``logits_all=True``, which would
+copy 262k floats per prompt token). The tokens already in the KV cache are reused, so the system
+prompt and instruction shared by every screening prompt are evaluated once, not per template.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rlog_tui.engine.backend import Chunk, SamplingParams
-from rlog_tui.engine.errors import AdapterMismatch, EngineError, ModelLoadFailed, ModelNotFound
+from rlog_tui.engine.errors import (
+    AdapterMismatch,
+    EngineError,
+    ModelLoadFailed,
+    ModelNotFound,
+    ScoringUnsupported,
+)
 from rlog_tui.engine.llama_log import last_error, python_stderr_to_logging, route_llama_logs
 from rlog_tui.engine.llama_open import open_llama
-from rlog_tui.protocol import PromptFormat, select_format
+from rlog_tui.protocol import (
+    AnomalyScore,
+    LabelTokens,
+    PromptFormat,
+    ScoringError,
+    label_tokens,
+    score_from_logits,
+    select_format,
+)
 
 GGUF_MAGIC = b"GGUF"
 
@@ -18,6 +39,8 @@ PROMPT_LOOKUP = "prompt-lookup"
 DRAFTS = (PROMPT_LOOKUP,)
 """Speculative drafts llama.cpp can use; off unless asked for (see bench/README.md, "draft")."""
 _NO_DRAFT = ("", "none", "off")
+SCORE_CHUNK = 64
+"""Prompt tokens evaluated per step of a score: between steps a user's request can pre-empt it."""
 
 
 def check_draft(name: str | None) -> str | None:
@@ -111,7 +134,12 @@ def _outputs_for_drafts(llama, window: int) -> None:
 class LlamaBackend:
     """One ``llama_cpp.Llama``; must be created, used and closed on one thread (not thread-safe)."""
 
+    can_score = True
+
     def __init__(self, settings: LlamaSettings) -> None:
+        self._label_tokens: LabelTokens | None = None
+        self._scored: list[int] | None = None
+        """Tokens whose KV the last score left in the cache (None: a generation ran since)."""
 
         check_gguf(settings.model_path, "model")
         if settings.adapter_path is not None:
@@ -170,6 +198,7 @@ class LlamaBackend:
     ) -> Iterator[Chunk]:
         import llama_cpp
 
+        self._scored = None  # the KV cache is the generation's from here on
         stop_now = llama_cpp.StoppingCriteriaList([lambda _ids, _logits: should_stop()])
         stop_strings = [self.prompt_format.end_of_turn] if self.prompt_format.end_of_turn else []
         tokens = self._llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
@@ -193,6 +222,63 @@ class LlamaBackend:
         for part in stream:
             choice = part["choices"][0]
             yield Chunk(choice.get("text") or "", choice.get("finish_reason"))
+
+    def label_tokens(self) -> LabelTokens:
+        """The lead and label tokens of this model's tokenizer (checked once, then kept)."""
+        if self._label_tokens is None:
+            try:
+                self._label_tokens = label_tokens(
+                    lambda text: self._llama.tokenize(
+                        text.encode("utf-8"), add_bos=False, special=True
+                    )
+                )
+            except ScoringError as error:
+                why = f"cannot score anomalies with this model: {error}"
+                raise ScoringUnsupported(why) from None
+        return self._label_tokens
+
+    def _reusable(self, tokens: list[int]) -> int:
+        """How many leading ``tokens`` the KV cache holds from the last score, whole chunks only.
+
+        A score must depend on its tokens alone: llama.cpp's numbers differ slightly with how a
+        prompt is split into batches, so positions are always evaluated in the same chunks
+        (``[0, 64)``, ``[64, 128)`` …) and only a cache a score wrote is reused (a generation
+        prefills in other batches). The shared system prompt and instruction are then evaluated
+        once per run instead of per template, and a score is the same however it was reached.
+        """
+        held = self._scored
+        if held is None or self._llama.input_ids[: len(held)].tolist() != held:
+            return 0
+        common = 0
+        for old, new in zip(held, tokens[:-1], strict=False):
+            if old != new:
+                break
+            common += 1
+        return common - common % SCORE_CHUNK
+
+    def score(self, prompt: str, should_stop: Callable[[], bool]) -> AnomalyScore | None:
+        """Evaluate ``prompt`` + the label lead once; the score from the last position's logits."""
+        import numpy as np
+
+        labels = self.label_tokens()
+        llama = self._llama
+        tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+        tokens += labels.lead
+        if len(tokens) >= self.n_ctx:
+            raise EngineError(f"a {len(tokens)}-token score prompt does not fit {self.n_ctx} ctx")
+        llama.n_tokens = keep = self._reusable(tokens)
+        for start in range(keep, len(tokens), SCORE_CHUNK):
+            if should_stop():
+                self._scored = llama.input_ids[: llama.n_tokens].tolist()
+                return None
+            llama.eval(tokens[start : start + SCORE_CHUNK])
+        self._scored = tokens
+        row = np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(llama.n_vocab(),))
+        peak = float(row.max())
+        log_normaliser = peak + float(np.log(np.exp(row - peak, dtype=np.float64).sum()))
+        return score_from_logits(
+            float(row[labels.normal]), float(row[labels.abnormal]), log_normaliser
+        )
 
     def close(self) -> None:
         self._llama.close()

@@ -3,6 +3,10 @@
 rlog renders the prompt itself and sends it to ``/v1/completions``, so a remote model sees the same
 text a local one would (and the one it was trained on); a chat endpoint would apply the server's
 own template instead. Streaming uses server-sent events; cancelling closes the connection.
+
+Anomaly scores are not offered: they need the logits of both labels at one position, and servers
+return at most their top-k log-probabilities (llama-cpp-python's server none at all unless started
+with ``logits_all``), so a label outside the top k would have no probability. ``score`` says so.
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from rlog_tui.engine.backend import Chunk, SamplingParams
-from rlog_tui.engine.errors import BackendUnavailable
-from rlog_tui.protocol import PromptFormat, PromptStyle
+from rlog_tui.engine.errors import BackendUnavailable, ScoringUnsupported
+from rlog_tui.protocol import AnomalyScore, PromptFormat, PromptStyle
 
 CHARS_PER_TOKEN_ESTIMATE = 3
 """Used only when the server cannot count tokens: conservative for log text (many symbols)."""
@@ -33,6 +37,8 @@ class OpenAISettings:
 
 class OpenAIBackend:
     """Talks HTTP to one server; safe to use from the engine thread only (like any backend)."""
+
+    can_score = False
 
     def __init__(self, settings: OpenAISettings) -> None:
         self._settings = settings
@@ -126,6 +132,13 @@ class OpenAIBackend:
                     return
                 choice = json.loads(data)["choices"][0]
                 yield Chunk(choice.get("text") or "", choice.get("finish_reason"))
+
+    def score(self, prompt: str, should_stop: Callable[[], bool]) -> AnomalyScore | None:
+        """Not offered by a server: see the module's docstring."""
+        raise ScoringUnsupported(
+            "anomaly scores need the in-process llama.cpp backend (--backend llama): a server "
+            "does not return the logits of both labels"
+        )
 
     def close(self) -> None:
         """Nothing to free: each request has its own connection."""

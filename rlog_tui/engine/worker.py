@@ -4,6 +4,10 @@ llama.cpp's ``Llama`` is not thread-safe, so exactly one thread creates it, uses
 Jobs carry a priority: a user's request is served before any background screening job, and a
 background job that is running when a user asks is stopped within one token and put back in the
 queue to run again later. Every job can be cancelled (also within one token).
+
+A ``ScoreRequest`` asks for an anomaly score instead of text (``protocol.scores``): one forward
+pass over the answer-first anomaly prompt, no sampling. It runs on the same thread, in the same
+queue, with the same priorities; pre-empted or cancelled between chunks of its prefill.
 """
 
 from __future__ import annotations
@@ -21,8 +25,25 @@ from enum import IntEnum
 from rlog_tui.compression import fit_prompt
 from rlog_tui.engine.backend import Backend, SamplingParams
 from rlog_tui.engine.errors import EngineError
-from rlog_tui.engine.events import Done, EngineEvent, Failed, GenerationStats, Started, Tokens
-from rlog_tui.protocol import OutputOrder, Prompt, StreamParser, Task, build_prompt, check_answer
+from rlog_tui.engine.events import (
+    Done,
+    EngineEvent,
+    Failed,
+    GenerationStats,
+    Scored,
+    Started,
+    Tokens,
+)
+from rlog_tui.protocol import (
+    LABEL_LEAD,
+    SCORE_ORDER,
+    OutputOrder,
+    Prompt,
+    StreamParser,
+    Task,
+    build_prompt,
+    check_answer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,16 +70,30 @@ class Request:
     """Lines that do not fit the context are sent as templates with counts (``compression``)."""
 
 
+@dataclass(frozen=True, slots=True)
+class ScoreRequest:
+    """Ask for the anomaly score of some log lines (answer-first prompt, one forward pass)."""
+
+    lines: Sequence[str]
+    instruction: str | None = None
+
+
+SCORE_HEADROOM = 16
+"""Context tokens a score keeps free after the prompt: the label lead and one position."""
+
+
 @dataclass(eq=False)
 class Job:
     """A submitted request; ``cancel()`` stops it within one token."""
 
     id: int
-    request: Request
+    request: Request | ScoreRequest
     priority: Priority
     on_event: Callable[[EngineEvent], None]
     _cancelled: threading.Event = field(default_factory=threading.Event)
     _preempted: threading.Event = field(default_factory=threading.Event)
+    _completed: threading.Event = field(default_factory=threading.Event)
+    """Its last event was sent: a pre-emption that arrives now must not run it again."""
     finished: threading.Event = field(default_factory=threading.Event)
 
     def cancel(self) -> None:
@@ -93,13 +128,19 @@ class Engine:
         self.description = "loading…"
         self.ready = threading.Event()
         self.calls = 0
-        """Generations started (for the status bar: model calls vs lines seen)."""
+        """Generations and scores started (for the status bar: model calls vs lines seen)."""
         self._thread = threading.Thread(target=self._run, name="rlog-engine", daemon=True)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> Engine:
         self._thread.start()
         return self
+
+    @property
+    def can_score(self) -> bool:
+        """The loaded backend can answer a ``ScoreRequest`` (False while loading or failed)."""
+        backend = self._backend
+        return self.state == EngineState.READY and bool(getattr(backend, "can_score", False))
 
     def wait_ready(self, timeout: float | None = None) -> None:
         """Block until the model is loaded; raise its load error if loading failed."""
@@ -128,7 +169,7 @@ class Engine:
     # -- jobs --------------------------------------------------------------------------------
     def submit(
         self,
-        request: Request,
+        request: Request | ScoreRequest,
         on_event: Callable[[EngineEvent], None],
         priority: Priority = Priority.USER,
     ) -> Job:
@@ -144,7 +185,9 @@ class Engine:
             self._wakeup.notify_all()
         return job
 
-    def stream(self, request: Request, priority: Priority = Priority.USER) -> Iterator[EngineEvent]:
+    def stream(
+        self, request: Request | ScoreRequest, priority: Priority = Priority.USER
+    ) -> Iterator[EngineEvent]:
         """Submit and iterate over the job's events in the caller's thread (CLI, evaluator)."""
         events: queue.Queue[EngineEvent] = queue.Queue()
         job = self.submit(request, events.put, priority)
@@ -152,7 +195,7 @@ class Engine:
             while True:
                 event = events.get()
                 yield event
-                if isinstance(event, Done | Failed):
+                if isinstance(event, Done | Scored | Failed):
                     return
         finally:
             job.cancel()
@@ -188,7 +231,8 @@ class Engine:
             finally:
                 with self._wakeup:
                     self._running = None
-                    if job._preempted.is_set() and not job.cancelled and not self._closing:
+                    requeue = job._preempted.is_set() and not job._completed.is_set()
+                    if requeue and not job.cancelled and not self._closing:
                         job._preempted.clear()
                         heapq.heappush(self._queue, (job.priority, next(self._order), job))
                     else:
@@ -215,12 +259,21 @@ class Engine:
             job.on_event(Failed(job.id, self.load_error or "no model loaded"))
             return
         try:
-            self._generate(job, self._backend)
+            if isinstance(job.request, ScoreRequest):
+                self._score(job, job.request, self._backend)
+            else:
+                self._generate(job, self._backend)
         except EngineError as error:
-            job.on_event(Failed(job.id, str(error)))
+            self._finish(job, Failed(job.id, str(error)))
         except Exception as error:
             logger.exception("generation failed")
-            job.on_event(Failed(job.id, f"generation failed: {error}"))
+            self._finish(job, Failed(job.id, f"generation failed: {error}"))
+
+    @staticmethod
+    def _finish(job: Job, event: EngineEvent) -> None:
+        """Send a job's last event; from here a pre-emption no longer re-runs it."""
+        job._completed.set()
+        job.on_event(event)
 
     def _prompt_for(self, request: Request, backend: Backend) -> Prompt:
         budget = backend.n_ctx - request.sampling.max_tokens
@@ -291,4 +344,32 @@ class Engine:
             finish_reason=finish_reason,
         )
         answer = check_answer(request.task, parsed.answer)
-        job.on_event(Done(job.id, "".join(pieces), parsed, answer, stats))
+        self._finish(job, Done(job.id, "".join(pieces), parsed, answer, stats))
+
+    def _score(self, job: Job, request: ScoreRequest, backend: Backend) -> None:
+        """One forward pass over the answer-first anomaly prompt plus the label lead."""
+        lead_tokens = backend.count_tokens(LABEL_LEAD)
+        prompt = build_prompt(
+            Task.ANOMALY,
+            request.lines,
+            SCORE_ORDER,
+            backend.prompt_format,
+            instruction=request.instruction,
+            token_budget=backend.n_ctx - lead_tokens - SCORE_HEADROOM,
+            count_tokens=backend.count_tokens,
+        )
+        prompt_tokens = backend.count_tokens(prompt.text)
+        job.on_event(Started(job.id, prompt, prompt_tokens))
+        self.calls += 1
+        started = time.perf_counter()
+
+        def should_stop() -> bool:
+            return job.cancelled or job._preempted.is_set()
+
+        score = backend.score(prompt.text, should_stop)
+        if score is None and job._preempted.is_set() and not job.cancelled:
+            return  # put back in the queue by the worker loop; no events for this attempt
+        if job.cancelled:
+            score = None
+        seconds = time.perf_counter() - started
+        self._finish(job, Scored(job.id, prompt, prompt_tokens, score, seconds))

@@ -1,8 +1,11 @@
 """The two output orders and the system prompt that asks for each.
 
-R-Log reasons first: ``<think>…</think><answer>…</answer>``. R-Log-fast answers first and reasons
-after, ``<answer>…</answer><think>…</think>``, so a caller that only needs the verdict stops at
-``</answer>``. The reason-first system prompt is R-Log's own; the answer-first one mirrors it.
+R-Log reasons first: ``<think>…</think><answer>…</answer>``: its full mode, for models big enough
+to gain from a chain of thought. Answer-first writes ``<answer>…</answer><think>…</think>`` with a
+*short* reason: one to three sentences citing the lines (`L<n>`) it rests on. That is the default
+for small models (long chains of thought hurt models under ~3B; a short rationale after the label
+helps), and fast mode is answer-first stopped at ``</answer>``. The reason-first system prompt is
+R-Log's own; the answer-first one mirrors it and asks for the short, cited reason.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
+ORDER_METADATA_KEY = "rlog.output_order"
+"""GGUF key (adapter or merged model) naming the order a model was trained to write."""
 ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"
 
 
@@ -41,10 +46,10 @@ SYSTEM_PROMPTS: dict[OutputOrder, str] = {
     "After thinking, when you finally reach a conclusion, clearly provide the answer within "
     "<answer> </answer> tags.",
     OutputOrder.ANSWER_FIRST: _COMMON
-    + "The assistant first gives the user the final answer and then explains the reasoning "
-    "behind it. The answer and reasoning process are enclosed within <answer> </answer> and "
-    "<think> </think> tags, respectively, i.e., "
-    "<answer> answer here </answer> <think> reasoning process here </think>.",
+    + "The assistant first gives the user the final answer and then the reason for it in one to "
+    "three sentences that name the log lines it rests on as L1, L2, and so on. The answer and the "
+    "reason are enclosed within <answer> </answer> and <think> </think> tags, respectively, i.e., "
+    "<answer> answer here </answer> <think> short reason citing L1 here </think>.",
 }
 
 
@@ -59,3 +64,17 @@ def target_text(order: OutputOrder, reasoning: str, answer: str) -> str:
     if order is OutputOrder.REASON_FIRST:
         return think + answer_block(answer)
     return answer_block(answer) + think
+
+
+def served_order(recorded: str | None, fast: bool) -> OutputOrder:
+    """The order to ask a model for: fast mode answers first; otherwise what it was trained on.
+
+    A model records its order in its GGUF metadata (``ORDER_METADATA_KEY``); one that records none
+    (an older adapter trained in both orders, a plain base) gets R-Log's reason-first full mode.
+    """
+    if fast:
+        return OutputOrder.ANSWER_FIRST
+    try:
+        return OutputOrder(recorded) if recorded else OutputOrder.REASON_FIRST
+    except ValueError:
+        return OutputOrder.REASON_FIRST

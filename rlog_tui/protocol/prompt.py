@@ -1,5 +1,8 @@
 """Building the prompt for one request: task + log lines + output order → text for the model.
 
+Log lines are numbered `L1: …` (see `citations`), so the model's reason can name the lines it
+rests on and rlog can check them.
+
 Log lines are bounded and made printable before they are placed in a prompt (a 10 MB line or an
 escape sequence never reaches the model raw), and chat control markers inside them are broken so a
 log line can never close the user's turn. When the lines do not fit the token budget the oldest are
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from rlog_tui.protocol.citations import number_lines
 from rlog_tui.protocol.formats import PromptFormat, PromptStyle, neutralise_turn_markers
 from rlog_tui.protocol.orders import SYSTEM_PROMPTS, OutputOrder
 from rlog_tui.protocol.tasks import TASKS, Task
@@ -32,6 +36,8 @@ class Prompt:
     lines_sent: int
     lines_dropped: int = 0
     notices: tuple[str, ...] = field(default=())
+    sent: tuple[str, ...] = field(default=())
+    """The log lines as sent (bounded, printable), in order: what `L<n>` citations refer to."""
 
     @property
     def notice(self) -> str:
@@ -42,6 +48,11 @@ class Prompt:
 def user_message(task: Task, log_text: str, instruction: str | None = None) -> str:
     """The user turn: the task's instruction, then the log text on the following lines."""
     return f"{instruction or TASKS[task].instruction}\n{log_text}"
+
+
+def numbered_log_text(lines: Sequence[str]) -> str:
+    """The log part of a prompt: one numbered line each (`L1: …`), so a reason can cite them."""
+    return "\n".join(number_lines(lines))
 
 
 def sanitise_lines(lines: Sequence[str], line_limit: int = MODEL_LINE_LIMIT) -> list[str]:
@@ -74,10 +85,11 @@ def build_prompt(
         notices.append(f"{cut_lines} over-long line(s) cut to {line_limit:,} characters.")
 
     def render(kept: list[str]) -> tuple[str, str]:
-        user = user_message(task, "\n".join(kept), instruction)
+        user = user_message(task, numbered_log_text(kept), instruction)
         return user, fmt.render(system, user)
 
     user, text = render(clean)
+    kept = clean
     dropped = 0
     if token_budget is not None and count_tokens is not None and count_tokens(text) > token_budget:
         dropped = _lines_to_drop(clean, token_budget, lambda kept: count_tokens(render(kept)[1]))
@@ -100,6 +112,7 @@ def build_prompt(
         lines_sent=len(clean) - dropped,
         lines_dropped=dropped,
         notices=tuple(notices),
+        sent=tuple(kept),
     )
 
 

@@ -133,7 +133,7 @@ HELP = """\
 | **w** | show exactly what was sent to the model |
 | **p** | templates panel: mined templates, counts, verdicts (`!` in the gutter: abnormal) |
 | panel **enter** | filter the tail to the template's lines (again: show all) |
-| panel **e** / **s** | explain the template / order by count or recency |
+| panel **e** / **s** | explain the template / order by count, recency or anomaly score |
 | **tab** | next file (when following several) |
 | **ctrl+p** | command palette · **ctrl+q** quit |
 

@@ -1,7 +1,9 @@
 """The templates panel: what the log keeps saying, how often, and what the model thinks of it.
 
-A table of templates (by count or by recency: ``s`` toggles), new ones highlighted, each with its
-screening verdict; a sparkline of the highlighted template across the file. Enter filters the tail
+A table of templates (by count, by recency or by anomaly score: ``s`` cycles), new ones
+highlighted, each with its anomaly score and the verdict it gives (``abnormal`` in red,
+``inconclusive`` in orange: between the thresholds); a sparkline of the highlighted template
+across the file. Enter filters the tail
 view to the highlighted template's lines (again to clear), ``e`` asks the model to explain it. The
 app computes the entries (``PanelEntry``) from the screener; this widget only shows them.
 """
@@ -27,9 +29,12 @@ TEMPLATE_CHARS = 200
 
 VERDICT_STYLES = {
     "abnormal": "bold bright_red",
+    "inconclusive": "bold dark_orange",
     "normal": "green",
     "unknown": "yellow",
 }
+ORDERS = ("count", "recency", "score")
+"""What ``s`` cycles through."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +45,12 @@ class PanelEntry:
     count: int
     template: str
     verdict: str
-    """``normal``/``abnormal``/``unknown``, or the screening state (``queued``, ``judging``…)."""
+    """``normal``/``abnormal``/``inconclusive``/``unknown``, or the screening state (``queued``,
+    ``judging…``)."""
     last_seen: int
     is_new: bool
+    score: float | None = None
+    """P(abnormal) vs P(normal) (``protocol.scores``); None until scored."""
 
 
 class TemplatesPanel(Vertical):
@@ -92,7 +100,7 @@ class TemplatesPanel(Vertical):
         yield Static(id="tp-title")
         yield Sparkline([], summary_function=max, id="tp-rate")
         table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="tp-table")
-        table.add_columns("#", "count", "verdict", "template")
+        table.add_columns("#", "count", "score", "verdict", "template")
         yield table
 
     def on_mount(self) -> None:
@@ -138,6 +146,11 @@ class TemplatesPanel(Vertical):
     def _redraw(self) -> None:
         if self.order == "count":
             ordered = sorted(self._entries, key=lambda e: (-e.count, e.template_id))
+        elif self.order == "score":
+            ordered = sorted(
+                self._entries,
+                key=lambda e: (e.score is None, -(e.score or 0.0), -e.count, e.template_id),
+            )
         else:
             ordered = sorted(self._entries, key=lambda e: -e.last_seen)
         ordered = ordered[:MAX_ROWS]
@@ -150,6 +163,7 @@ class TemplatesPanel(Vertical):
             table.add_row(
                 Text(str(entry.template_id), style=style),
                 Text(f"{entry.count:,}", style=style),
+                Text("–" if entry.score is None else f"{entry.score:.2f}", style=style),
                 Text(entry.verdict, style=VERDICT_STYLES.get(entry.verdict, "dim")),
                 Text(("new " if entry.is_new else "") + template, style=style),
                 key=str(entry.template_id),
@@ -159,7 +173,7 @@ class TemplatesPanel(Vertical):
             table.move_cursor(row=self._shown.index(keep), animate=False)
 
     def action_toggle_order(self) -> None:
-        self.order = "recency" if self.order == "count" else "count"
+        self.order = ORDERS[(ORDERS.index(self.order) + 1) % len(ORDERS)]
 
     def action_explain(self) -> None:
         if self.highlighted is not None:

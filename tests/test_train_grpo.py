@@ -197,7 +197,7 @@ def test_grpo_moves_the_policy_towards_the_rewarded_answer(tmp_path):
         max_completion_length=32,  # the well-formed completion is 19 tokens
         learning_rate=1e-4,
         beta=0.001,
-        max_steps=6,
+        max_steps=10,
         progress=False,
         save_steps=1000,
         seed=SEED,
@@ -210,7 +210,7 @@ def test_grpo_moves_the_policy_towards_the_rewarded_answer(tmp_path):
     assert margin_before <= 0 < margin_after, (before, after)
     assert margin_after > margin_before + 2.0, (before, after)
     rewards = [m["reward"] for m in result.metrics if "reward" in m]
-    assert len(rewards) == 6
+    assert len(rewards) == config.max_steps
     assert sum(rewards[-2:]) / 2 > sum(rewards[:2]) / 2, rewards
     print(f"log-probs {before} -> {after}; reward per step {rewards}")
 

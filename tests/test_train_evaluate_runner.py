@@ -49,7 +49,7 @@ def test_eval_command_writes_json_and_markdown_for_every_task(tmp_path):
     assert all("decode_tokens_per_s" in data["metrics"][name] for name in sets)
     assert len(data["records"]) == 6 and not data["partial"]
     for record in data["records"]:
-        assert record["order"] == "reason-first"
+        assert record["order"] == "answer-first"  # what the shipped adapter's GGUF records
         assert record["prompt"].startswith("<start_of_turn>user\n")
         assert record["prompt_tokens"] > 20
         assert 1 <= record["completion_tokens"] <= 16

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from rlog_tui.protocol import Task
 from rlog_tui.protocol.citations import log_lines
 from rlog_tui.protocol.orders import THINK_CLOSE, THINK_OPEN
+from rlog_tui.templates.merging import wildcard_values
 
 MAX_WORDS = 45
 """A sentence longer than this is not kept: the reason must stay short."""
@@ -65,11 +66,10 @@ def masked_values(line: str, template: str) -> list[str] | None:
     for token, slot in zip(tokens, pattern, strict=True):
         if "<*>" not in slot:
             continue
-        parts = [re.escape(p) for p in slot.split("<*>")]
-        match = re.fullmatch("(.*?)".join(parts), token, flags=re.DOTALL)
-        if match is None:
+        found = wildcard_values(slot, token)
+        if found is None:
             return None
-        values += [v for v in match.groups() if v]
+        values += [v for v in found if v]
     return values
 
 

@@ -49,6 +49,29 @@ def token_matches(template_token: str, token: str) -> bool:
     return True
 
 
+def wildcard_values(template_token: str, token: str) -> list[str] | None:
+    """What each `<*>` of `template_token` stands for in `token` (None: not an instance).
+
+    The same leftmost scan as `token_matches`, so it is linear in the token too.
+    """
+    parts = _parts(template_token)
+    first, last = parts[0], parts[-1]
+    end = len(token) - len(last)
+    if len(parts) == 1:
+        return [] if token == template_token else None
+    if end < len(first) or not token.startswith(first) or not token.endswith(last):
+        return None
+    values, pos = [], len(first)
+    for part in parts[1:-1]:
+        found = token.find(part, pos, end)
+        if found < 0:
+            return None
+        values.append(token[pos:found])
+        pos = found + len(part)
+    values.append(token[pos:end])
+    return values
+
+
 def merge_token(template_token: str, token: str) -> str:
     """The most specific token that both `template_token` and `token` are instances of."""
     if token_matches(template_token, token):

@@ -1,18 +1,20 @@
-"""``rlog-train calibrate``: where a model's anomaly scores become flags, fitted on training data.
+"""``rlog-train calibrate``: where a model's anomaly scores become flags, fitted on validation data.
 
 A score (``rlog_tui.protocol.scores``) is a probability only in name: a small adapter that leans
 to ``normal`` puts nearly every entry below 0.5, so the default threshold flags nothing. The
-thresholds that make its scores useful are fitted here, on the anomaly *training* items only
-(``rlog/AnomalyDetection_with_reason.json``, labels fixed by ``rlog/anomaly_patch.json``), never on
-the test set, so the test figures stay honest. Every item goes through the engine the TUI runs,
+thresholds that make its scores useful are fitted here, on the anomaly *validation* items: the
+fixed fifth of the cold-start set (``rlog/AnomalyDetection_with_reason.json``, labels fixed by
+``rlog/anomaly_patch.json``) that training holds out (``rlog_train.data.splits``), never on the
+test set, so the test figures stay honest and the thresholds are not fitted to scores the model
+learned by heart. Every item goes through the engine the TUI runs,
 ``ScoreRequest`` and all: the scores fitted are the scores served.
 
 The rule (``fit_thresholds``):
 
-- ``flag_threshold`` maximises F1 (abnormal positive) on the training items when ``score >= t``
+- ``flag_threshold`` maximises F1 (abnormal positive) on the validation items when ``score >= t``
   flags an item. Candidates lie halfway between consecutive distinct scores (and at the lowest
   score, flagging everything); among equal F1s the highest threshold (fewest flags) wins.
-- ``clear_threshold`` is the score below which (almost) no abnormal training item falls: the
+- ``clear_threshold`` is the score below which (almost) no abnormal validation item falls: the
   ``k+1``-th lowest abnormal score with ``k = floor(MISS_SHARE × abnormal items)``, so at most 5% of
   the abnormal items are called ``normal`` outright; never above ``flag_threshold``.
 
@@ -32,9 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rlog_train.data import Example, find_data_dir, load_split, sample
-from rlog_train.data.loaders import load_anomaly_patch
-from rlog_train.data.splits import apply_label_fixes
+from rlog_train.data import Example, load_split, sample
 from rlog_train.evaluate.provenance import rlog_commit
 from rlog_train.evaluate.runner import choose_model, open_engine
 from rlog_train.metrics import ScoreFigures, score_figures
@@ -43,10 +43,11 @@ from rlog_tui.engine import Engine, EngineError, Failed, Scored, ScoreRequest
 from rlog_tui.protocol import Task, Thresholds, scoring_fingerprint
 
 MISS_SHARE = 0.05
-"""Share of abnormal training items (rounded down) allowed below ``clear_threshold``."""
-CALIBRATION_SET = "anomaly/train"
+"""Share of abnormal validation items (rounded down) allowed below ``clear_threshold``."""
+CALIBRATION_SET = "anomaly/validation"
 CALIBRATION_SOURCE = (
-    "rlog/AnomalyDetection_with_reason.json, labels fixed by rlog/anomaly_patch.json"
+    "the held-out fifth of rlog/AnomalyDetection_with_reason.json, labels fixed by "
+    "rlog/anomaly_patch.json"
 )
 RULE = (
     "flag_threshold: maximises F1 (abnormal positive) on the calibration items, score >= t flags, "
@@ -61,16 +62,13 @@ OnScore = Callable[[int, int], None]
 
 
 def calibration_examples(data_dir: Path | None = None, limit: int | None = None) -> list[Example]:
-    """The anomaly training items with R-Log's expert label fixes applied.
+    """The anomaly validation items (expert label fixes applied), never trained on.
 
-    The fixes matter here: they turn 30 training items from ``normal`` into ``abnormal``, and
-    the test set that figures are reported on carries them too. ``limit`` draws a label-balanced,
-    fixed-seed sample (tests and quick looks; a shipped calibration uses every item).
+    ``limit`` draws a label-balanced, fixed-seed sample (tests and quick looks; a shipped
+    calibration uses every item).
     """
-    folder = data_dir or find_data_dir()
-    examples = load_split(Task.ANOMALY, "train", folder)
-    fixed = apply_label_fixes(examples, load_anomaly_patch(folder))
-    return fixed if limit is None else sample(fixed, limit, seed=0)
+    examples = load_split(Task.ANOMALY, "validation", data_dir)
+    return examples if limit is None else sample(examples, limit, seed=0)
 
 
 def score_examples(

@@ -68,7 +68,7 @@ def stats_rows(data_dir: Path) -> list[tuple[str, ...]]:
             examples, report = load_split_with_report(task, split, data_dir)
             systems = {example.system for example in examples if example.system}
             reasoned = sum(example.reasoning is not None for example in examples)
-            train = split == "train"
+            train = split in ("train", "validation")
             rows.append(
                 (
                     TASKS[task].short,
@@ -250,7 +250,7 @@ def compare_command(
         raise typer.Exit(1) from None
 
 
-# --- anomaly scores: calibration on training data, figures on the test sample --------------------
+# --- anomaly scores: calibration on validation data, figures on the test sample ----------------
 
 ScoreModelOption = Annotated[
     str | None,
@@ -297,9 +297,10 @@ def calibrate_command(
     ctx: Annotated[int, typer.Option("--ctx", help="Context size in tokens.")] = 4096,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Fit a model's anomaly-score thresholds on the A.D. training items (never the test set).
+    """Fit a model's anomaly-score thresholds on the A.D. validation items (never the test set).
 
-    Scores every training item through the engine the TUI runs, picks flag_threshold (best F1)
+    The validation items are the fifth of the cold-start set that training holds out. Scores each
+    through the engine the TUI runs, picks flag_threshold (best F1)
     and clear_threshold (at most 5% of abnormal items below it), and writes them with their
     figures beside the adapter, where rlog-tui loads them.
     """
@@ -325,7 +326,8 @@ def calibrate_command(
         figures, thresholds = run.figures, run.calibration.thresholds
         typer.echo(f"wrote {run.path}")
         typer.echo(
-            f"{thresholds.describe()} on {figures.n} training items ({figures.abnormal} abnormal): "
+            f"{thresholds.describe()} on {figures.n} validation items "
+            f"({figures.abnormal} abnormal): "
             f"ROC-AUC {figures.roc_auc:.3f}, F1 {figures.at_flag.f1:.3f} (precision "
             f"{figures.at_flag.precision:.3f}, recall {figures.at_flag.recall:.3f}), "
             f"inconclusive {figures.inconclusive}, {run.seconds / max(1, figures.n):.2f} s/item"

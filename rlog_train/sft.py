@@ -18,6 +18,7 @@ Why it looks the way it does:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from rlog_train.formatting import (
 )
 from rlog_train.sft_config import (
     SFTRunConfig,
+    length_grouping,
     metrics_callback,
     read_metrics,
     shared_training_arguments,
@@ -57,16 +59,23 @@ class TrainResult:
 
 
 def examples_for(config: Any) -> list[Example]:
-    """The run's examples: from ``examples_file`` if given, else the data folder's train split."""
+    """The run's examples: from ``examples_file`` if given, else the data folder's train split;
+    then capped per task and with anomalies repeated as the config says (``data.mixture``)."""
+    from rlog_train.data.mixture import mixture
+
     if config.examples_file:
         from rlog_train.formatting import limit_examples, parse_tasks
 
         examples = read_examples(Path(config.examples_file))
         tasks = parse_tasks(config.tasks)
         by_task = {task: [e for e in examples if e.task is task] for task in tasks}
-        return limit_examples(by_task, config.limit, config.seed)
-    data_dir = Path(config.data_dir) if config.data_dir else None
-    return training_examples(config.tasks, config.limit, config.seed, data_dir)
+        chosen = limit_examples(by_task, config.limit, config.seed)
+    else:
+        data_dir = Path(config.data_dir) if config.data_dir else None
+        chosen = training_examples(config.tasks, config.limit, config.seed, data_dir)
+    limits = getattr(config, "task_limits", None)
+    repeat = getattr(config, "abnormal_repeat", 1)
+    return mixture(chosen, limits, repeat, config.seed)
 
 
 def lora_config(config: Any) -> Any:
@@ -114,8 +123,12 @@ def train_sft(
     examples: list[Example] | None = None,
     model: Any = None,
     tokenizer: Any = None,
+    callbacks: Sequence[Any] = (),
 ) -> TrainResult:
-    """Run the cold start described by ``config``; returns where it wrote its output."""
+    """Run the cold start described by ``config``; returns where it wrote its output.
+
+    ``callbacks`` are extra ``TrainerCallback``s (a benchmark's step clock, a time guard).
+    """
     from transformers import set_seed
     from trl import SFTConfig, SFTTrainer
 
@@ -128,6 +141,9 @@ def train_sft(
     set_seed(config.seed)
     if model is None:
         model, tokenizer = load_base(config.base, default_dtype(config.dtype))
+    peft_config = lora_config(config)
+    if config.init_adapter:
+        model, peft_config = continued_adapter(model, config), None
     examples = examples_for(config) if examples is None else examples
     dataset, rows = sft_dataset(examples, tokenizer, model.config, config.orders)
     if tokenizer.pad_token is None:
@@ -142,6 +158,8 @@ def train_sft(
         warmup_steps=config.warmup,
         lr_scheduler_type=config.lr_scheduler,
         weight_decay=config.weight_decay,
+        include_num_input_tokens_seen="non_padding",
+        **length_grouping(config.group_by_length),
         **shared_training_arguments(config),
     )
     trainer = SFTTrainer(
@@ -149,14 +167,30 @@ def train_sft(
         args=args,
         train_dataset=dataset,
         processing_class=tokenizer,
-        peft_config=lora_config(config),
-        callbacks=[metrics_callback(out / "metrics.jsonl")],
+        peft_config=peft_config,
+        callbacks=[metrics_callback(out / "metrics.jsonl"), *callbacks],
     )
     state = trainer.train(resume_from_checkpoint=_checkpoint(out) if config.resume else None)
     save_trained(trainer, tokenizer, out, config.full_finetune)
     return TrainResult(
         out, read_metrics(out / "metrics.jsonl"), len(dataset), rows.skipped, state.global_step
     )
+
+
+def continued_adapter(model: Any, config: Any) -> Any:
+    """``model`` wearing the saved adapter ``config.init_adapter``, its LoRA weights trainable.
+
+    A second stage starts from what the first learned instead of a fresh adapter; the base must
+    be the one the adapter was trained on (a compact base remaps token ids).
+    """
+    from peft import PeftModel
+
+    if config.full_finetune:
+        raise ValueError("init_adapter continues a LoRA adapter; it cannot be a full fine-tune")
+    folder = Path(config.init_adapter)
+    if not (folder / "adapter_config.json").is_file():
+        raise ValueError(f"init_adapter {folder}: no adapter_config.json (not a saved adapter)")
+    return PeftModel.from_pretrained(model, str(folder), is_trainable=True)
 
 
 def _checkpoint(out: Path) -> str | None:

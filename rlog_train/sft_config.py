@@ -39,6 +39,13 @@ class SFTRunConfig:
     """At most this many examples (parsing and anomaly detection first)."""
     orders: str = "both"
     """``both``, ``reason-first`` or ``answer-first``."""
+    task_limits: dict[str, int] | None = None
+    """At most N examples of each task named (a fixed-seed sample), e.g. ``{parse: 200}``: the
+    replay share of a second stage that must not forget the other tasks."""
+    abnormal_repeat: int = 1
+    """Each abnormal anomaly item appears this many times per epoch (they are a fifth of A.D.)."""
+    init_adapter: str | None = None
+    """A saved LoRA adapter folder to go on training (a second stage) instead of a fresh one."""
     seed: int = 0
     full_finetune: bool = False
     """Train every weight instead of a LoRA adapter."""
@@ -59,6 +66,9 @@ class SFTRunConfig:
     lr_scheduler: str = "cosine"
     weight_decay: float = 0.0
     gradient_checkpointing: bool = False
+    group_by_length: bool = True
+    """Batch rows of similar length: a 1,000-token row padded beside three 150-token anomaly
+    rows costs four long rows; grouped, short rows train in short batches (bench/train_speed.py)."""
     logging_steps: int = 10
     save_steps: int = 200
     save_total_limit: int = 2
@@ -152,6 +162,26 @@ def shared_training_arguments(config: Any) -> dict[str, Any]:
         "disable_tqdm": not config.progress,
         **accelerator_settings(),
     }
+
+
+def length_grouping(enabled: bool) -> dict[str, Any]:
+    """TrainingArguments that batch rows of similar length, in this transformers' spelling.
+
+    transformers 5.2x names it ``train_sampling_strategy="group_by_length"``; older releases (the
+    GPU machine's 5.17) had ``group_by_length=True``. Off, nothing is passed (random batches).
+    """
+    if not enabled:
+        return {}
+    from dataclasses import fields
+
+    from transformers import TrainingArguments
+
+    names = {f.name for f in fields(TrainingArguments)}
+    if "train_sampling_strategy" in names:
+        return {"train_sampling_strategy": "group_by_length"}
+    if "group_by_length" in names:
+        return {"group_by_length": True}
+    return {}
 
 
 def accelerator_settings() -> dict[str, Any]:

@@ -445,7 +445,8 @@ def models(
         typer.echo(f"{label}:")
         typer.echo(f"  model:   {choice.model_path}  [{choice.model_origin}]")
         typer.echo(f"  adapter: {choice.adapter_path or '-'}  [{choice.adapter_origin}]")
-        typer.echo(f"  order:   {'answer-first, stops at </answer>' if fast else 'reason-first'}")
+        order = served_order(recorded_order(choice.adapter_path), fast).value
+        typer.echo(f"  order:   {order}{', stops at </answer>' if fast else ''}")
         typer.echo(f"  scores:  {thresholds_for(choice).describe()}")
     typer.echo(f"context: {settings.n_ctx} tokens; threads: {settings.effective_threads}")
 

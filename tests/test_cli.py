@@ -126,8 +126,11 @@ def test_models_shows_what_resolves_and_from_where(tmp_path, embedded_model):
     # The shipped adapter's calibration fits it and today's scoring prompt (else: rerun
     # `rlog-train calibrate`); a bare base has none.
     assert "[calibrated (rlog-270m-lora.calibration.json)]" in result.stdout
+    # full mode asks the order the adapter records (answer-first), a bare base reason-first
+    assert result.stdout.count("order:   answer-first") == 2
     bare = rlog("models", "--adapter", "none").stdout
     assert "flag >= 0.50, no band [uncalibrated" in bare
+    assert "order:   reason-first\n" in bare
     result = rlog("models", env={"RLOG_MODEL": str(embedded_model)})
     assert "environment RLOG_MODEL" in result.stdout
     config = tmp_path / "config.toml"

@@ -1,5 +1,5 @@
-"""``rlog-train calibrate``: the threshold rule by hand, the training-only data, and a file the
-runtime then loads (real model, a few items)."""
+"""``rlog-train calibrate``: the threshold rule by hand, the held-out validation data, and a file
+the runtime then loads (real model, a few items)."""
 
 from __future__ import annotations
 
@@ -45,12 +45,12 @@ def test_calibration_needs_both_labels():
 
 
 @needs_data
-def test_calibration_items_are_the_fixed_training_set_and_never_test_items():
+def test_calibration_items_are_the_validation_fifth_never_trained_on_nor_tested():
     examples = calibration_examples()
-    assert len(examples) == 332
-    assert sum(example.label == AB for example in examples) == 69  # 40 + the expert fixes
-    test_inputs = {leakage_key(e.input) for e in load_split(Task.ANOMALY, "test")}
-    assert not test_inputs & {leakage_key(e.input) for e in examples}
+    assert (len(examples), sum(example.label == AB for example in examples)) == (66, 21)
+    keys = {leakage_key(e.input) for e in examples}
+    for split in ("train", "test"):
+        assert not keys & {leakage_key(e.input) for e in load_split(Task.ANOMALY, split)}
 
 
 @needs_data
@@ -70,7 +70,7 @@ def test_calibrate_writes_thresholds_beside_the_adapter_and_the_runtime_loads_th
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     path = tmp_path / "my-lora.calibration.json"
-    assert f"wrote {path}" in result.output and "4 training items" in result.output
+    assert f"wrote {path}" in result.output and "4 validation items" in result.output
     document = json.loads(path.read_text())
     assert document["calibration_set"]["items"] == 4
     assert document["adapter"]["name"] == "my-lora.gguf"

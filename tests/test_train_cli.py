@@ -20,9 +20,10 @@ def test_data_stats_prints_every_task_and_split():
     lines = result.output.splitlines()
     assert lines[1].split("|")[2].strip() == "task"
     rows = [[cell.strip() for cell in line.split("|")[1:-1]] for line in lines[3:]]
-    assert len(rows) == 11
+    assert len(rows) == 12
     assert ["L.P.", "parse", "test", "10754", "1846", "7", "-"] in rows
-    assert ["A.D.", "anomaly", "train", "332", "-", "2", "329"] in rows
+    assert ["A.D.", "anomaly", "train", "266", "-", "2", "264"] in rows
+    assert ["A.D.", "anomaly", "validation", "66", "-", "2", "65"] in rows
 
 
 def test_missing_data_dir_is_one_line_and_exit_one(tmp_path, monkeypatch):

@@ -19,8 +19,11 @@ from rlog_train.data import (
     load_split_with_report,
     sample,
 )
-from rlog_train.data.splits import apply_label_fixes
+from rlog_train.data.label_fixes import apply_label_fixes, fixed_label_reasoning
+from rlog_train.data.splits import held_out
 from rlog_tui.protocol import Task
+
+AB = "abnormal"
 
 PARSE_INSTRUCTION = "Convert the following logs into standardized templates."
 
@@ -121,11 +124,15 @@ def test_anomaly_test_is_unseen_templates_with_label_fixes(data_dir):
     # t2 fixed exactly, "t3, x" matched loosely, t4 fixed to normal, t0 is training: untouched.
     assert labels == {"t1": "normal", "t2": "abnormal", "t3 x": "abnormal", "t4": "normal",
                       "s1": "normal"}  # fmt: skip
+    # training carries the fixes too: t0 is fixed to normal, and its trajectory (which argued
+    # abnormal) gives way to one that says what the fixed label says
     train = load_split(Task.ANOMALY, "train", data_dir)
     assert [(e.input, e.label, e.system) for e in train] == [
-        ("t0", "abnormal", "BGL"),
+        ("t0", "normal", "BGL"),
         ("s0", "normal", "Spirit"),
     ]
+    assert train[0].reasoning == fixed_label_reasoning("normal")
+    assert train[1].reasoning == "about s0"
 
 
 @pytest.mark.parametrize("task", [Task.INTERPRET, Task.ROOT_CAUSE, Task.SOLUTION])
@@ -133,6 +140,25 @@ def test_generation_test_drops_logs_seen_in_training_even_if_fenced(data_dir, ta
     test, report = load_split_with_report(task, "test", data_dir)
     assert [e.input for e in test] == ["error C"]
     assert report.dropped == 1
+
+
+def test_anomaly_validation_is_held_out_from_training_with_a_share_of_each_systems_anomalies():
+    cold_start = [
+        Example(
+            Task.ANOMALY, "i", f"{system} {k}", AB if k % 4 == 0 else "normal", None, "s", system
+        )
+        for system, size in (("BGL", 60), ("Spirit", 40))
+        for k in range(size)
+    ]
+    validation = held_out(Task.ANOMALY, cold_start, "validation")
+    train = held_out(Task.ANOMALY, cold_start, "train")
+    assert len(validation) == 20 and len(train) == 80
+    assert {e.input for e in validation}.isdisjoint(e.input for e in train)
+    by = Counter((e.system, e.label) for e in validation)
+    # 30% of each system's anomalies (15 and 10), the rest of its quota normal
+    assert by == {("BGL", AB): 4, ("BGL", "normal"): 8, ("Spirit", AB): 3, ("Spirit", "normal"): 5}
+    assert validation == held_out(Task.ANOMALY, cold_start, "validation")  # fixed seed
+    assert held_out(Task.PARSE, cold_start, "train") == cold_start  # only anomaly holds out
 
 
 def test_only_parsing_has_an_unseen_split(data_dir):
@@ -218,7 +244,8 @@ REAL = _real_data_dir()
         (Task.PARSE, "train", 1400, 0),
         (Task.PARSE, "test", 10754, 1846),
         (Task.PARSE, "test_unseen", 18000, 0),
-        (Task.ANOMALY, "train", 332, 0),
+        (Task.ANOMALY, "train", 266, 0),
+        (Task.ANOMALY, "validation", 66, 0),
         (Task.ANOMALY, "test", 2731, 0),
         (Task.INTERPRET, "test", 46, 30),
         (Task.ROOT_CAUSE, "test", 45, 31),
@@ -234,3 +261,14 @@ def test_shipped_splits_have_the_measured_sizes(task, split, size, dropped):
 def test_shipped_anomaly_test_labels_carry_the_expert_fixes():
     labels = Counter(e.label for e in load_split(Task.ANOMALY, "test", REAL))
     assert labels == {"normal": 2516, "abnormal": 215}
+
+
+@pytest.mark.skipif(REAL is None, reason="research data not found")
+def test_shipped_anomaly_cold_start_carries_the_expert_fixes():
+    """R-Log labels 40 cold-start items abnormal; the fixes move 30 up and 1 down (69 in all),
+    split 48 train / 21 validation."""
+    train = load_split(Task.ANOMALY, "train", REAL)
+    validation = load_split(Task.ANOMALY, "validation", REAL)
+    assert sum(e.label == AB for e in train) == 48
+    assert sum(e.label == AB for e in validation) == 21
+    assert sum(e.reasoning == fixed_label_reasoning(e.label) for e in train + validation) == 31

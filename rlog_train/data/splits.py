@@ -2,8 +2,12 @@
 
 - parse: train ``rlog/logParsing`` (the first 200 Loghub-2k lines of 7 systems); test the lines
   with ``LineId > 200`` of those 7; test_unseen every line of the other 9 systems.
-- anomaly: train ``rlog/AnomalyDetection``; test the LogPrompt templates not in train, with
-  ``rlog/anomaly_patch.json`` applied.
+- anomaly: train ``rlog/AnomalyDetection`` less a fixed validation fifth; validation that fifth
+  (what thresholds are calibrated and adapters compared on, never trained on); test the LogPrompt
+  templates not in the cold-start set. ``rlog/anomaly_patch.json`` (expert label fixes) applies
+  to all three: 30 cold-start items R-Log labelled ``normal`` are ``abnormal`` by it, and a model
+  trained on the old labels learns to call 30 of the 69 real anomalies normal
+  (``label_fixes.relabelled``).
 - interpret, root-cause, solution: train ``rlog/*_with_reason``; test ``loglm/*_test``.
 
 Every test split is cut against its task's training set (see ``leakage`` for the overlap found
@@ -21,9 +25,9 @@ from pathlib import Path
 from typing import Literal
 
 from rlog_train.data.examples import Example
+from rlog_train.data.label_fixes import apply_label_fixes, relabelled
 from rlog_train.data.leakage import LeakageReport, assert_no_leakage, leakage_key, remove_leaked
 from rlog_train.data.loaders import (
-    DataError,
     find_data_dir,
     load_anomaly_patch,
     load_loghub,
@@ -35,8 +39,14 @@ from rlog_tui.protocol import Task
 
 log = logging.getLogger(__name__)
 
-Split = Literal["train", "test", "test_unseen"]
+Split = Literal["train", "validation", "test", "test_unseen"]
 SPLITS: tuple[Split, ...] = ("train", "test", "test_unseen")
+TEST_SPLITS: tuple[Split, ...] = ("test", "test_unseen")
+VALIDATION_SHARE = 0.2
+"""The share of the anomaly cold-start set held out as validation (label-balanced, seed 0)."""
+VALIDATION_SEED = 0
+VALIDATION_ANOMALY_SHARE = 0.3
+"""The share of each system's anomalies the validation fifth takes (training keeps the rest)."""
 
 SEEN_SYSTEMS = ("HDFS", "Hadoop", "Zookeeper", "BGL", "HPC", "Linux", "Proxifier")
 UNSEEN_SYSTEMS = (
@@ -56,8 +66,12 @@ ANOMALY_SYSTEMS = ("BGL", "Spirit")
 
 
 def splits_of(task: Task) -> tuple[Split, ...]:
-    """The splits ``task`` has: only log parsing has unseen systems."""
-    return SPLITS if task is Task.PARSE else ("train", "test")
+    """The splits ``task`` has: only log parsing has unseen systems, only anomaly a validation."""
+    if task is Task.PARSE:
+        return SPLITS
+    if task is Task.ANOMALY:
+        return ("train", "validation", "test")
+    return ("train", "test")
 
 
 def load_split(
@@ -79,8 +93,8 @@ def load_split_with_report(
         raise ValueError(f"task {task.value!r} has no {split!r} split")
     data_dir = data_dir or find_data_dir()
     train = _train(task, data_dir)
-    if split == "train":
-        return train, LeakageReport(0)
+    if split in ("train", "validation"):
+        return held_out(task, train, split), LeakageReport(0)
     test = _test(task, split, data_dir, train)
     if not drop_leaked:
         return test, LeakageReport(0)
@@ -100,8 +114,46 @@ def _train(task: Task, data_dir: Path) -> list[Example]:
         return _attach_systems(examples, first_lines)
     if task is Task.ANOMALY:
         templates = [ex for system in ANOMALY_SYSTEMS for ex in load_logprompt(system, data_dir)]
-        return _attach_systems(examples, templates)
+        return relabelled(_attach_systems(examples, templates), load_anomaly_patch(data_dir))
     return examples
+
+
+def held_out(task: Task, cold_start: list[Example], split: Split) -> list[Example]:
+    """``train`` or ``validation`` of the cold-start set: only anomaly detection holds one out.
+
+    The validation fifth is drawn label-balanced per system as far as the labels allow (so its
+    AUC rests on more than a handful of anomalies), with a fixed seed, in the file's order.
+    """
+    if task is not Task.ANOMALY:
+        return cold_start
+    size = round(len(cold_start) * VALIDATION_SHARE)
+    validation = _validation_draw(cold_start, size)
+    if split == "validation":
+        return validation
+    held = {id(example) for example in validation}
+    return [example for example in cold_start if id(example) not in held]
+
+
+def _validation_draw(examples: list[Example], size: int) -> list[Example]:
+    """A fifth with ``VALIDATION_ANOMALY_SHARE`` of each system's anomalies: enough for an AUC,
+    few enough that training keeps most of the scarce abnormal items."""
+    rng = random.Random(VALIDATION_SEED)
+    quotas = _proportional_quotas(_sizes_by_system(examples), size)
+    chosen: list[int] = []
+    for system, quota in sorted(quotas.items(), key=lambda item: str(item[0])):
+        members = [i for i, example in enumerate(examples) if example.system == system]
+        abnormal = [i for i in members if examples[i].label == "abnormal"]
+        normal = [i for i in members if examples[i].label != "abnormal"]
+        take_abnormal = min(round(len(abnormal) * VALIDATION_ANOMALY_SHARE), quota // 2)
+        chosen += rng.sample(abnormal, take_abnormal) + rng.sample(normal, quota - take_abnormal)
+    return [examples[i] for i in sorted(chosen)]
+
+
+def _sizes_by_system(examples: Sequence[Example]) -> dict[str | None, int]:
+    sizes: dict[str | None, int] = defaultdict(int)
+    for example in examples:
+        sizes[example.system] += 1
+    return dict(sizes)
 
 
 def _attach_systems(examples: list[Example], references: list[Example]) -> list[Example]:
@@ -129,41 +181,6 @@ def _test(task: Task, split: Split, data_dir: Path, train: list[Example]) -> lis
         ]
         return apply_label_fixes(templates, load_anomaly_patch(data_dir))
     return load_loglm_test(task, data_dir)
-
-
-def _loose_key(text: str) -> str:
-    return "".join(char for char in leakage_key(text).lower() if char.isalnum())
-
-
-def apply_label_fixes(
-    examples: Sequence[Example], fixes: Sequence[tuple[str, str]]
-) -> list[Example]:
-    """Replace the label of every example whose input a fix names (R-Log's ``anomaly_patch``).
-
-    Fixes are matched on the normalised input; a fix that matches nothing exactly is matched on
-    letters and digits alone when that finds exactly one template (upstream has one entry that
-    differs from its LogPrompt template by a comma). Fixes for training templates find nothing
-    here and are ignored: training keeps R-Log's labels, which its reasoning argues for.
-    """
-    if any(label not in ("normal", "abnormal") for _, label in fixes):
-        raise DataError("anomaly_patch.json has a rectified label other than normal/abnormal")
-    exact = {leakage_key(text): label for text, label in fixes}
-    loose_index: dict[str, list[int]] = defaultdict(list)
-    for index, example in enumerate(examples):
-        loose_index[_loose_key(example.input)].append(index)
-    keys = [leakage_key(example.input) for example in examples]
-    labels = [exact.get(key, example.label) for key, example in zip(keys, examples, strict=True)]
-    present = set(keys)
-    for text, label in fixes:
-        if leakage_key(text) in present:
-            continue
-        candidates = loose_index.get(_loose_key(text), [])
-        if len(candidates) == 1:
-            labels[candidates[0]] = label
-    return [
-        replace(example, label=label) if label != example.label else example
-        for example, label in zip(examples, labels, strict=True)
-    ]
 
 
 def sample(examples: Sequence[Example], n: int, seed: int = 0) -> list[Example]:

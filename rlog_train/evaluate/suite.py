@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rlog_train.data import Example, Split, find_data_dir, load_split_with_report, sample
-from rlog_train.data.splits import splits_of
+from rlog_train.data.splits import TEST_SPLITS, splits_of
 from rlog_tui.protocol import TASKS, OutputOrder, Task, served_order, task_from_name
 
 
@@ -70,7 +70,7 @@ class EvalSet:
 
 
 TEST_SET_NAMES: tuple[str, ...] = tuple(
-    f"{task.value}/{split}" for task in Task for split in splits_of(task) if split != "train"
+    f"{task.value}/{split}" for task in Task for split in splits_of(task) if split in TEST_SPLITS
 )
 """Every test set a run can cover, in report order."""
 
@@ -119,7 +119,7 @@ def build_sets(options: EvalOptions) -> list[EvalSet]:
     sets = []
     for task in options.tasks:
         for split in splits_of(task):
-            if split == "train":
+            if split not in TEST_SPLITS:
                 continue
             examples, report = load_split_with_report(
                 task, split, data_dir, drop_leaked=options.drop_leaked

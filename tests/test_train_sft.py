@@ -90,6 +90,41 @@ def test_resume_continues_from_the_newest_checkpoint(tiny, tmp_path):
     assert steps == sorted(steps)
 
 
+def test_second_stage_starts_from_the_saved_adapter(tiny, tmp_path):
+    """A stage continuing ``init_adapter`` starts at the loss the first stage ended near, where a
+    fresh adapter on the same rows starts from the base's loss again."""
+    from rlog_train.sft import train_sft
+
+    first = train_sft(_config(tiny, tmp_path / "one", max_steps=20), examples=EXAMPLES)
+    config = _config(tiny, tmp_path / "two", max_steps=1, logging_steps=1, learning_rate=1e-9)
+    fresh = train_sft(config, examples=EXAMPLES)
+    continued = train_sft(
+        _config(
+            tiny,
+            tmp_path / "three",
+            max_steps=1,
+            logging_steps=1,
+            learning_rate=1e-9,
+            init_adapter=str(first.output_dir),
+        ),
+        examples=EXAMPLES,
+    )
+
+    def first_loss(result):
+        return next(m["loss"] for m in result.metrics if "loss" in m)
+
+    assert first_loss(continued) < 0.8 * first_loss(fresh)
+    assert (continued.output_dir / "adapter_model.safetensors").is_file()
+
+
+def test_second_stage_refuses_a_folder_without_an_adapter(tiny, tmp_path):
+    from rlog_train.sft import train_sft
+
+    config = _config(tiny, tmp_path / "x", max_steps=1, init_adapter=str(tmp_path))
+    with pytest.raises(ValueError, match="not a saved adapter"):
+        train_sft(config, examples=EXAMPLES)
+
+
 def test_yaml_config_is_overridden_by_flags(tmp_path):
     path = tmp_path / "run.yaml"
     path.write_text("lora_r: 8\nlearning_rate: 1.0e-4\nmax_steps: 5\n")

@@ -29,8 +29,8 @@ from rlog_train.evaluate import (
     build_sets,
     evaluate_gguf,
     headline_score,
-    parse_tasks,
 )
+from rlog_tui.protocol import parse_task_list
 
 
 def answer_times(result) -> list[float]:
@@ -58,7 +58,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    tasks = parse_tasks(args.tasks.split(","))
+    tasks = parse_task_list(args.tasks)
     full_options = EvalOptions(tasks=tasks, limit=args.limit, max_tokens=args.max_tokens)
     fast_options = EvalOptions(tasks=tasks, limit=args.limit, max_tokens=args.max_tokens, fast=True)
     sets = build_sets(full_options)  # one sample for both modes

@@ -23,13 +23,13 @@ from quantize.architectures import arch_info, name_map, permute_rope_rows
 from quantize.errors import AdapterMismatch, BadInput, InputNotFound, UnsupportedInput
 from quantize.gguf_files import (
     architecture,
-    atomic_output,
     ensure_free_space,
     field_value,
     open_gguf,
     write_tensors,
 )
 from quantize.hf_files import read_json, read_safetensors
+from rlog_tui.files import replaced_atomically
 from rlog_tui.protocol import ORDER_METADATA_KEY, OutputOrder
 
 OUT_TYPES = ("f16", "f32")
@@ -105,7 +105,7 @@ def convert_adapter(
         tensors.append((_lora_name(pair.target, "a"), np.ascontiguousarray(pair.a, dtype=dtype)))
         tensors.append((_lora_name(pair.target, "b"), np.ascontiguousarray(pair.b, dtype=dtype)))
     ensure_free_space(out_path, sum(array.nbytes for _, array in tensors) + (1 << 20))
-    with atomic_output(Path(out_path)) as partial:
+    with replaced_atomically(Path(out_path)) as partial:
         writer = gguf.GGUFWriter(partial, arch)
         writer.add_type(gguf.GGUFType.ADAPTER)
         writer.add_name(f"{adapter_dir.name} (LoRA)")

@@ -1,7 +1,8 @@
 """``rlog-quantize``: adapter, merge, quantize, verify (and convert for Hugging Face Llama models).
 
-Each command shows a progress bar on stderr and turns a failure the user can cause into one line
-and exit status 1 (a traceback only with ``--debug``). Heavy imports stay inside the commands.
+Each command shows a progress bar on stderr. A failure the user can cause (an ``RlogError``, a
+file the system refuses) is one line and its exit status; anything else is a bug and shows its
+traceback (``rlog_tui.command_line``). Heavy imports stay inside the commands.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Annotated
 
 import typer
 
-from quantize.errors import QuantizeError
-from rlog_tui.protocol import OutputOrder
+from rlog_tui.command_line import DebugOption, JsonOption, ThreadsOption, main_for
+from rlog_tui.errors import InputError
+from rlog_tui.protocol import OutputOrder, Task, parse_task_list
 
 app = typer.Typer(
     name="rlog-quantize",
@@ -24,38 +26,23 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-_state = {"debug": False}
-
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="Output GGUF file.", dir_okay=False)]
 
 
 @app.callback()
-def _options(
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show tracebacks and llama.cpp's log.")
-    ] = False,
-) -> None:
-    _state["debug"] = debug
+def _options(debug: DebugOption = False) -> None:
+    """Options of every command (``--debug`` goes before the command's name)."""
     logging.basicConfig(level=logging.DEBUG if debug else logging.ERROR, format="%(message)s")
 
 
 @contextmanager
-def user_errors() -> Iterator[None]:
-    """One line on stderr and exit 1 for a failure the user can fix."""
+def system_refusals() -> Iterator[None]:
+    """A file the operating system refuses (permissions, full disk) is an ``InputError``."""
     try:
         yield
-    except QuantizeError as error:
-        if _state["debug"]:
-            raise
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
     except OSError as error:
-        if _state["debug"]:
-            raise
-        typer.echo(
-            f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), err=True
-        )
-        raise typer.Exit(1) from None
+        where = f": {error.filename}" if error.filename else ""
+        raise InputError(f"{error.strerror or error}{where}") from error
 
 
 @contextmanager
@@ -109,7 +96,7 @@ def adapter(
     from quantize.adapter import convert_adapter
     from quantize.gguf_files import human_size
 
-    with user_errors(), progress_bar("adapter") as update:
+    with system_refusals(), progress_bar("adapter") as update:
         result = convert_adapter(
             adapter_dir,
             base,
@@ -139,7 +126,7 @@ def merge(
     from quantize.gguf_files import human_size
     from quantize.merge import merge_adapter
 
-    with user_errors(), progress_bar("merge") as update:
+    with system_refusals(), progress_bar("merge") as update:
         result = merge_adapter(base, adapter_path, out, out_type.lower(), scale, progress=update)
     typer.echo(
         f"wrote {result.path} ({result.n_merged} tensors merged as {result.out_type.upper()}, "
@@ -152,7 +139,7 @@ def quantize_command(
     src: Annotated[Path, typer.Argument(help="GGUF to quantize (F16/F32).")],
     out: OutOption,
     qtype: Annotated[str, typer.Option("--type", help="Q8_0, Q4_K_M, Q4_0, Q5_K_M, ...")],
-    threads: Annotated[int, typer.Option("--threads", help="0 = all cores.")] = 0,
+    threads: ThreadsOption = 0,
     allow_requantize: Annotated[
         bool,
         typer.Option(
@@ -164,12 +151,17 @@ def quantize_command(
     """Quantize a GGUF with llama.cpp's own quantizer."""
     from quantize.gguf_files import human_size
     from quantize.quantizer import normalise_type, quantize_model
+    from rlog_tui.config import default_threads
 
-    with user_errors():
+    with system_refusals():
         key = normalise_type(qtype)
         with spinner(f"quantizing {src.name} to {key}"):
             result = quantize_model(
-                src, out, key, nthread=threads, allow_requantize=allow_requantize
+                src,
+                out,
+                key,
+                nthread=threads or default_threads(),
+                allow_requantize=allow_requantize,
             )
     typer.echo(
         f"wrote {result.path} ({result.qtype}, {human_size(result.out_bytes)}, "
@@ -186,7 +178,7 @@ def convert(
     """Convert a Hugging Face Llama-family model (byte-level BPE tokenizer) to GGUF."""
     from quantize.convert import convert_model
 
-    with user_errors(), progress_bar("convert") as update:
+    with system_refusals(), progress_bar("convert") as update:
         result = convert_model(model_dir, out, out_type.lower(), progress=update)
     typer.echo(f"wrote {result.path} ({result.n_tensors} tensors, {result.out_type.upper()})")
 
@@ -199,16 +191,18 @@ def verify(
     cand_adapter: Annotated[
         Path | None, typer.Option("--cand-adapter", help="LoRA on cand.")
     ] = None,
-    tasks: Annotated[str, typer.Option("--tasks", help="Comma-separated tasks.")] = "anomaly,parse",
+    tasks: Annotated[
+        str, typer.Option("--tasks", help="'all' or a comma list of: " + ", ".join(Task))
+    ] = "anomaly,parse",
     limit: Annotated[int, typer.Option("--limit", help="Prompts in the fixed sample.", min=1)] = 10,
     logs: Annotated[
         list[Path] | None, typer.Option("--logs", help="Log files/folders (default: samples/).")
     ] = None,
-    order: Annotated[str, typer.Option("--order", help="reason-first or answer-first.")] = (
-        "reason-first"
-    ),
+    order: Annotated[
+        OutputOrder, typer.Option("--order", help="The output order the prompts ask for.")
+    ] = OutputOrder.REASON_FIRST,
     max_tokens: Annotated[int, typer.Option("--max-tokens", min=1)] = 64,
-    threads: Annotated[int, typer.Option("--threads", min=1)] = 1,
+    threads: ThreadsOption = 1,
     efficacy: Annotated[
         bool,
         typer.Option(
@@ -220,40 +214,39 @@ def verify(
     efficacy_max_tokens: Annotated[
         int, typer.Option("--efficacy-max-tokens", min=1, help="New tokens per test example.")
     ] = 256,
-    json_out: Annotated[
-        Path | None, typer.Option("--json", help="Write the report as JSON.")
+    as_json: JsonOption = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Also write the report as JSON to this file."),
     ] = None,
 ) -> None:
     """Agreement with the reference, decode speed, time to answer, size: ref and cand, one run."""
+    from rlog_tui.files import write_text_atomic
+
     from quantize.verify import ModelSpec, efficacy_hook
     from quantize.verify import verify as run_verify
+    from rlog_tui.config import default_threads
 
-    names = [task.strip() for task in tasks.split(",") if task.strip()]
-    with user_errors():
-        try:
-            from rlog_tui.protocol import task_from_name
-
-            for name in names:
-                task_from_name(name)
-        except ValueError as error:
-            raise typer.BadParameter(str(error), param_hint="--tasks") from None
-        with progress_bar("verify") as update:
-            report = run_verify(
-                ModelSpec(ref, ref_adapter),
-                ModelSpec(cand, cand_adapter),
-                names,
-                limit,
-                logs=logs or (),
-                order=order,
-                max_tokens=max_tokens,
-                n_threads=threads,
-                progress=lambda _what, done, total: update(done, total),
-                efficacy=efficacy_hook if efficacy else None,
-                efficacy_max_tokens=efficacy_max_tokens,
-            )
-    typer.echo(render_report(report))
-    if json_out:
-        json_out.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+    chosen = parse_task_list(tasks)
+    with system_refusals(), progress_bar("verify") as update:
+        report = run_verify(
+            ModelSpec(ref, ref_adapter),
+            ModelSpec(cand, cand_adapter),
+            chosen,
+            limit,
+            logs=logs or (),
+            order=order,
+            max_tokens=max_tokens,
+            n_threads=threads or default_threads(),
+            progress=lambda _what, done, total: update(done, total),
+            efficacy=efficacy_hook if efficacy else None,
+            efficacy_max_tokens=efficacy_max_tokens,
+        )
+    record = json.dumps(report.to_dict(), indent=2) + "\n"
+    typer.echo(record if as_json else render_report(report), nl=not as_json)
+    if out:
+        with system_refusals():
+            write_text_atomic(out, record)
 
 
 def render_report(report) -> str:
@@ -317,7 +310,7 @@ def render_report(report) -> str:
 
 def main() -> None:
     """Entry point of the ``rlog-quantize`` script."""
-    app()
+    main_for(app, "rlog-quantize")
 
 
 if __name__ == "__main__":

@@ -19,8 +19,9 @@ import numpy as np
 
 from quantize.architectures import name_map, permute_rope_rows
 from quantize.errors import BadInput, InputNotFound, UnsupportedInput
-from quantize.gguf_files import atomic_output, ensure_free_space, write_tensors
+from quantize.gguf_files import ensure_free_space, write_tensors
 from quantize.hf_files import read_json, read_model_weights
+from rlog_tui.files import replaced_atomically
 
 OUT_TYPES = ("f32", "f16")
 _SKIPPED_SUFFIXES = ("rotary_emb.inv_freq",)
@@ -61,7 +62,7 @@ def convert_model(
     vocab = _vocabulary(model_dir, config, hp["vocab_size"])
 
     ensure_free_space(out_path, sum(array.nbytes for _, array in tensors) + (4 << 20))
-    with atomic_output(Path(out_path)) as partial:
+    with replaced_atomically(Path(out_path)) as partial:
         writer = gguf.GGUFWriter(partial, "llama")
         writer.add_type(gguf.GGUFType.MODEL)
         writer.add_name(model_dir.name)

@@ -6,8 +6,10 @@ message names the file involved and, where there is one, the way out.
 
 from __future__ import annotations
 
+from rlog_tui.errors import InputError
 
-class QuantizeError(Exception):
+
+class QuantizeError(InputError):
     """Base class for every failure ``rlog-quantize`` reports as one line."""
 
 

@@ -7,11 +7,8 @@ checked before the first byte is written.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,20 +85,6 @@ def ensure_free_space(target: Path, needed_bytes: int) -> None:
             f"not enough disk space for {target}: needs {human_size(needed)}, "
             f"{human_size(free)} free on {directory}"
         )
-
-
-@contextlib.contextmanager
-def atomic_output(target: Path) -> Iterator[Path]:
-    """A temporary path beside ``target`` that replaces it on success and vanishes on failure."""
-    target = Path(target)
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
-    os.close(handle)
-    partial = Path(name)
-    try:
-        yield partial
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def write_tensors(

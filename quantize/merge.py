@@ -19,12 +19,12 @@ import numpy as np
 from quantize.errors import AdapterMismatch, BadInput, UnsupportedInput
 from quantize.gguf_files import (
     architecture,
-    atomic_output,
     copy_metadata,
     ensure_free_space,
     field_value,
     open_gguf,
 )
+from rlog_tui.files import replaced_atomically
 
 OUT_TYPES = ("f16", "q8_0", "f32")
 
@@ -149,7 +149,7 @@ def merge_adapter(
     base_tensor_bytes = sum(int(t.n_bytes) for t in base.tensors)
     ensure_free_space(out_path, out_bytes + max(base_path.stat().st_size - base_tensor_bytes, 0))
 
-    with atomic_output(out_path) as partial:
+    with replaced_atomically(out_path) as partial:
         writer = gguf.GGUFWriter(partial, architecture(base))
         alignment = field_value(base, "general.alignment")
         if alignment:

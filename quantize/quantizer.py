@@ -13,12 +13,12 @@ from pathlib import Path
 
 from quantize.errors import AlreadyQuantized, QuantizeFailed, UnsupportedInput
 from quantize.gguf_files import (
-    atomic_output,
     ensure_free_space,
     field_value,
     is_quantized,
     open_gguf,
 )
+from rlog_tui.files import replaced_atomically
 
 # Output types offered, by the name llama.cpp's tools use (case-insensitive on the command line).
 QUANT_TYPES: dict[str, str] = {
@@ -91,7 +91,7 @@ def quantize_model(
     params.ftype = getattr(llama_cpp, QUANT_TYPES[key])
     params.nthread = nthread
     params.allow_requantize = allow_requantize
-    with atomic_output(dst) as partial:
+    with replaced_atomically(dst) as partial:
         status = llama_cpp.llama_model_quantize(str(src).encode(), str(partial).encode(), params)
         if status != 0:
             raise QuantizeFailed(

@@ -185,11 +185,11 @@ def efficacy_options(tasks: Sequence[str], limit: int, order: str, max_tokens: i
     A lighter fast-mode variant has to keep fast mode's efficacy, so it is scored answer-first
     (R-Log-fast) when verify compares answer-first outputs, reason-first otherwise.
     """
-    from rlog_train.evaluate import EvalOptions, parse_tasks
-    from rlog_tui.protocol import OutputOrder
+    from rlog_train.evaluate import EvalOptions
+    from rlog_tui.protocol import OutputOrder, parse_task_list
 
     return EvalOptions(
-        tasks=parse_tasks(list(tasks)),
+        tasks=parse_task_list(list(tasks)),
         limit=limit,
         fast=OutputOrder(order) is OutputOrder.ANSWER_FIRST,
         max_tokens=max_tokens,
@@ -237,7 +237,7 @@ def _run_engine(
         backend = LlamaBackend(settings)
     except EngineError as error:
         raise QuantizeFailed(str(error)) from None
-    params = SamplingParams(max_tokens=max_tokens, temperature=0.0, repeat_penalty=1.0)
+    params = SamplingParams(max_tokens=max_tokens)  # protocol.decoding.SERVED: as served
     # Answer-first is fast mode's order: judged as fast mode is, up to ``</answer>`` (the
     # reasoning after it may run into the token cap).
     judge_up_to_answer = order is OutputOrder.ANSWER_FIRST

@@ -1,9 +1,8 @@
 """``rlog-train``: data, training and evaluation commands, one typer sub-app per stage.
 
-``data stats``, ``sft``, ``grpo``, ``calibrate`` and ``eval-scores`` live here; ``eval`` joins as
-a sub-app. Commands wrap their
-bodies in ``user_errors()`` so a failure a user can cause is one line on stderr and exit status 1
-(a traceback only with ``--debug``).
+``data stats``, ``sft``, ``grpo``, ``calibrate``, ``eval``, ``eval-scores`` and ``compare`` live
+here. A failure a user can cause (an ``RlogError``) is one line on stderr and its exit status;
+anything else is a bug and shows its traceback (``rlog_tui.command_line``).
 Heavy imports (torch, trl) belong inside the commands that need them. The training commands take
 a ``--config`` YAML, the common options as flags, and any other option as ``--set KEY=VALUE``;
 ``python -m rlog_train.cli`` is the same program (for ``accelerate launch -m``).
@@ -11,16 +10,14 @@ a ``--config`` YAML, the common options as flags, and any other option as ``--se
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from rlog_train.data import DataError, find_data_dir, load_split_with_report, splits_of
-from rlog_tui.engine import EngineError
-from rlog_tui.models import ModelResolutionError
+from rlog_tui.command_line import DebugOption, debug_requested, main_for
+from rlog_tui.errors import UsageError
 from rlog_tui.protocol import TASKS, Task
 
 app = typer.Typer(
@@ -28,8 +25,6 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="The research data: splits and their sizes.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
-
-_state = {"debug": False}
 
 DataDirOption = Annotated[
     Path | None,
@@ -42,22 +37,8 @@ DataDirOption = Annotated[
 
 
 @app.callback()
-def _options(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
-) -> None:
-    _state["debug"] = debug
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn a failure the user can fix (missing data, bad option) into one line and exit 1."""
-    try:
-        yield
-    except (DataError, EngineError, ModelResolutionError, ValueError, OSError) as error:
-        if _state["debug"]:
-            raise
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
+def _options(debug: DebugOption = False) -> None:
+    """Options of every command (``--debug`` goes before the command's name)."""
 
 
 def stats_rows(data_dir: Path) -> list[tuple[str, ...]]:
@@ -100,12 +81,11 @@ def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
 @data_app.command("stats")
 def data_stats(data_dir: DataDirOption = None) -> None:
     """Print the size of every task's splits, and how many leaked test items were dropped."""
-    with user_errors():
-        folder = data_dir or find_data_dir()
-        if not folder.is_dir():
-            raise DataError(f"data directory {folder} does not exist")
-        typer.echo(f"data: {folder}")
-        typer.echo(format_table(_HEADER, stats_rows(folder)))
+    folder = data_dir or find_data_dir()
+    if not folder.is_dir():
+        raise DataError(f"data directory {folder} does not exist")
+    typer.echo(f"data: {folder}")
+    typer.echo(format_table(_HEADER, stats_rows(folder)))
 
 
 @app.command("eval")
@@ -168,51 +148,41 @@ def eval_command(
 ) -> None:
     """Run the test splits through the model and write eval.json plus eval.md beside LogLM's."""
     from rlog_train.evaluate.command import EvalCommand, run
-    from rlog_train.evaluate.suite import EvalError, EvalOptions, parse_tasks
-    from rlog_tui.engine import EngineError
-    from rlog_tui.models import ModelResolutionError
+    from rlog_train.evaluate.suite import EvalOptions
+    from rlog_tui.protocol import parse_task_list
 
-    try:
-        if hf and (model or adapter):
-            raise EvalError("--hf evaluates an HF model: leave out --model/--adapter")
-        if hf_adapter and not hf:
-            raise EvalError("--hf-adapter needs --hf MODEL_DIR")
-        if limit < 0 or per_unseen_system < 0 or max_tokens < 1 or ctx < 64:
-            raise EvalError(
-                "--limit and --per-unseen-system must be ≥ 0, --max-tokens ≥ 1 and --ctx ≥ 64"
-            )
-        options = EvalOptions(
-            tasks=parse_tasks(tasks),
-            limit=limit or None,
-            per_unseen_system=per_unseen_system or None,
-            seed=seed,
-            fast=fast,
-            max_tokens=max_tokens,
-            drop_leaked=not full_splits,
-            data_dir=data_dir,
+    if hf and (model or adapter):
+        raise UsageError("--hf evaluates an HF model: leave out --model/--adapter")
+    if hf_adapter and not hf:
+        raise UsageError("--hf-adapter needs --hf MODEL_DIR")
+    if limit < 0 or per_unseen_system < 0 or max_tokens < 1 or ctx < 64:
+        raise UsageError(
+            "--limit and --per-unseen-system must be ≥ 0, --max-tokens ≥ 1 and --ctx ≥ 64"
         )
-        command = EvalCommand(
-            options=options,
-            model=model,
-            adapter=adapter,
-            hf=hf,
-            hf_adapter=hf_adapter,
-            out=out,
-            threads=threads,
-            n_ctx=ctx,
-            batch_size=batch_size,
-            device=device,
-            debug=_state["debug"],
-        )
-        code = run(command)
-    except KeyboardInterrupt:
-        typer.echo("rlog-train eval: interrupted", err=True)
-        raise typer.Exit(130) from None
-    except (EvalError, DataError, EngineError, ModelResolutionError, ValueError, OSError) as error:
-        if _state["debug"]:
-            raise
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
+    options = EvalOptions(
+        tasks=parse_task_list(tasks),
+        limit=limit or None,
+        per_unseen_system=per_unseen_system or None,
+        seed=seed,
+        fast=fast,
+        max_tokens=max_tokens,
+        drop_leaked=not full_splits,
+        data_dir=data_dir,
+    )
+    command = EvalCommand(
+        options=options,
+        model=model,
+        adapter=adapter,
+        hf=hf,
+        hf_adapter=hf_adapter,
+        out=out,
+        threads=threads,
+        n_ctx=ctx,
+        batch_size=batch_size,
+        device=device,
+        debug=debug_requested(),
+    )
+    code = run(command)
     if code:
         raise typer.Exit(code)
 
@@ -239,15 +209,10 @@ def compare_command(
     Example: rlog-train compare base=runs/eval-base rlog-270m=runs/eval-rlog
     """
     from rlog_train.evaluate.compare import Run, compare_table, parse_run_argument
-    from rlog_train.evaluate.suite import EvalError
 
-    try:
-        loaded = [Run.load(*parse_run_argument(text)) for text in runs]
-        wanted = [name.strip() for name in sets.split(",") if name.strip()] if sets else None
-        typer.echo(compare_table(loaded, wanted))
-    except EvalError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
+    loaded = [Run.load(*parse_run_argument(text)) for text in runs]
+    wanted = [name.strip() for name in sets.split(",") if name.strip()] if sets else None
+    typer.echo(compare_table(loaded, wanted))
 
 
 # --- anomaly scores: calibration on validation data, figures on the test sample ----------------
@@ -306,32 +271,31 @@ def calibrate_command(
     """
     from rlog_train.calibrate import ProgressLines, calibrate
 
-    with user_errors():
-        if limit is not None and limit < 2:
-            raise ValueError("--limit must be at least 2 (one item of each label)")
-        command = _command_line(
-            "calibrate", model=model, adapter=adapter, limit=limit, threads=threads or None
-        )
-        run = calibrate(
-            model,
-            adapter,
-            out=out,
-            threads=threads,
-            n_ctx=ctx,
-            data_dir=data_dir,
-            limit=limit,
-            command=command,
-            on_score=ProgressLines("calibrate"),
-        )
-        figures, thresholds = run.figures, run.calibration.thresholds
-        typer.echo(f"wrote {run.path}")
-        typer.echo(
-            f"{thresholds.describe()} on {figures.n} validation items "
-            f"({figures.abnormal} abnormal): "
-            f"ROC-AUC {figures.roc_auc:.3f}, F1 {figures.at_flag.f1:.3f} (precision "
-            f"{figures.at_flag.precision:.3f}, recall {figures.at_flag.recall:.3f}), "
-            f"inconclusive {figures.inconclusive}, {run.seconds / max(1, figures.n):.2f} s/item"
-        )
+    if limit is not None and limit < 2:
+        raise UsageError("--limit must be at least 2 (one item of each label)")
+    command = _command_line(
+        "calibrate", model=model, adapter=adapter, limit=limit, threads=threads or None
+    )
+    run = calibrate(
+        model,
+        adapter,
+        out=out,
+        threads=threads,
+        n_ctx=ctx,
+        data_dir=data_dir,
+        limit=limit,
+        command=command,
+        on_score=ProgressLines("calibrate"),
+    )
+    figures, thresholds = run.figures, run.calibration.thresholds
+    typer.echo(f"wrote {run.path}")
+    typer.echo(
+        f"{thresholds.describe()} on {figures.n} validation items "
+        f"({figures.abnormal} abnormal): "
+        f"ROC-AUC {figures.roc_auc:.3f}, F1 {figures.at_flag.f1:.3f} (precision "
+        f"{figures.at_flag.precision:.3f}, recall {figures.at_flag.recall:.3f}), "
+        f"inconclusive {figures.inconclusive}, {run.seconds / max(1, figures.n):.2f} s/item"
+    )
 
 
 @app.command("eval-scores")
@@ -356,185 +320,70 @@ def eval_scores_command(
     from rlog_train.calibrate import ProgressLines
     from rlog_train.score_eval import evaluate_scores
 
-    with user_errors():
-        if limit < 0:
-            raise ValueError("--limit must be ≥ 0")
-        evaluation = evaluate_scores(
-            model,
-            adapter,
-            limit=limit or None,
-            seed=seed,
-            threads=threads,
-            n_ctx=ctx,
-            data_dir=data_dir,
-            on_score=ProgressLines("eval-scores"),
-        )
-        if out is not None:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(evaluation.to_json() + "\n", encoding="utf-8")
-            typer.echo(f"wrote {out}")
-        typer.echo(evaluation.to_markdown())
+    if limit < 0:
+        raise UsageError("--limit must be ≥ 0")
+    evaluation = evaluate_scores(
+        model,
+        adapter,
+        limit=limit or None,
+        seed=seed,
+        threads=threads,
+        n_ctx=ctx,
+        data_dir=data_dir,
+        on_score=ProgressLines("eval-scores"),
+    )
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(evaluation.to_json() + "\n", encoding="utf-8")
+        typer.echo(f"wrote {out}")
+    typer.echo(evaluation.to_markdown())
 
 
 # --- training: cold start and GRPO ---------------------------------------------------------------
 
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", help="YAML file of run options (flags override it).")
-]
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option("--set", help="Any other run option as KEY=VALUE (repeatable), e.g. lora_r=8."),
-]
-BaseOption = Annotated[
-    str | None, typer.Option("--base", help="HF model id/path, a .gguf file, or a compact base.")
-]
-OutputOption = Annotated[str | None, typer.Option("--output", "-o", help="Output folder.")]
-TasksOption = Annotated[str | None, typer.Option("--tasks", help="Comma-separated tasks or all.")]
-LimitOption = Annotated[
-    int | None, typer.Option("--limit", help="At most N examples (parsing, anomaly first).")
-]
-StepsOption = Annotated[int | None, typer.Option("--max-steps", help="Stop after N steps.")]
-SeedOption = Annotated[int | None, typer.Option("--seed", help="Random seed.")]
-ResumeOption = Annotated[
-    bool | None, typer.Option("--resume/--no-resume", help="Continue the newest checkpoint.")
-]
-OrdersOption = Annotated[
-    str | None,
-    typer.Option(
-        "--orders",
-        help="both, reason-first or answer-first; label-only (sft: X→Y, the answer alone, "
-        "served in fast mode) is the ablation's baseline.",
-    ),
-]
-LrOption = Annotated[float | None, typer.Option("--lr", help="Learning rate.")]
+RUN_OPTIONS = {
+    "allow_extra_args": True,
+    "ignore_unknown_options": True,
+    "help_option_names": [],
+}
+"""The training commands hand every argument to TRL's parser (``sft_config.parse_run_config``)."""
 
 
-def _run_overrides(assignments: dict[str, Any], **flags: Any) -> dict[str, Any]:
-    """``--set`` values, then flags that were given (None: the YAML or default stands)."""
-    return {**assignments, **{key: value for key, value in flags.items() if value is not None}}
+RUN_HELP = (
+    "Every field of the run config is a flag (--help lists them with their defaults); "
+    "--config FILE.yaml sets defaults, --set KEY=VALUE any field, -o/--out the output folder."
+)
 
 
-@app.command("sft")
-def sft_command(
-    config: ConfigOption = None,
-    base: BaseOption = None,
-    output: OutputOption = None,
-    data_dir: DataDirOption = None,
-    tasks: TasksOption = None,
-    limit: LimitOption = None,
-    orders: OrdersOption = None,
-    max_steps: StepsOption = None,
-    epochs: Annotated[float | None, typer.Option("--epochs", help="Epochs.")] = None,
-    lr: LrOption = None,
-    batch_size: Annotated[int | None, typer.Option("--batch-size")] = None,
-    max_length: Annotated[int | None, typer.Option("--max-length")] = None,
-    lora_r: Annotated[int | None, typer.Option("--lora-r")] = None,
-    full: Annotated[
-        bool | None, typer.Option("--full/--lora", help="Full fine-tune instead of LoRA.")
-    ] = None,
-    seed: SeedOption = None,
-    resume: ResumeOption = None,
-    assignments: SetOption = None,
-) -> None:
-    """Cold start: fine-tune on the reasoning trajectories (both orders) with TRL's SFTTrainer."""
-    with user_errors():
-        from rlog_train.sft import train_sft
-        from rlog_train.sft_config import SFTRunConfig, load_config, parse_assignments
+@app.command("sft", context_settings=RUN_OPTIONS, add_help_option=False, epilog=RUN_HELP)
+def sft_command(ctx: typer.Context) -> None:
+    """Cold start: fine-tune on the reasoning trajectories with TRL's SFTTrainer."""
+    from rlog_train.sft import train_sft
+    from rlog_train.sft_config import SFTRunConfig, parse_run_config
 
-        run = load_config(
-            SFTRunConfig,
-            config,
-            **_run_overrides(
-                assignments=parse_assignments(assignments),
-                base=base,
-                output_dir=output,
-                data_dir=str(data_dir) if data_dir else None,
-                tasks=tasks,
-                limit=limit,
-                orders=orders,
-                max_steps=max_steps,
-                epochs=epochs,
-                learning_rate=lr,
-                batch_size=batch_size,
-                max_length=max_length,
-                lora_r=lora_r,
-                full_finetune=full,
-                seed=seed,
-                resume=resume,
-            ),
-        )
-        result = train_sft(run)
-        typer.echo(
-            f"cold start: {result.rows} rows, {result.global_step} steps "
-            f"({result.skipped} examples without reasoning skipped) -> {result.output_dir}"
-        )
+    result = train_sft(parse_run_config(SFTRunConfig, ctx.args, "rlog-train sft"))
+    typer.echo(
+        f"cold start: {result.rows} rows, {result.global_step} steps "
+        f"({result.skipped} examples without reasoning skipped) -> {result.output_dir}"
+    )
 
 
-@app.command("grpo")
-def grpo_command(
-    config: ConfigOption = None,
-    base: BaseOption = None,
-    adapter: Annotated[
-        str | None, typer.Option("--adapter", help="The SFT adapter folder to continue.")
-    ] = None,
-    output: OutputOption = None,
-    data_dir: DataDirOption = None,
-    tasks: TasksOption = None,
-    limit: LimitOption = None,
-    orders: OrdersOption = None,
-    max_steps: StepsOption = None,
-    num_generations: Annotated[
-        int | None, typer.Option("--num-generations", help="Group size G.")
-    ] = None,
-    temperature: Annotated[float | None, typer.Option("--temperature")] = None,
-    beta: Annotated[float | None, typer.Option("--beta", help="KL coefficient.")] = None,
-    lr: LrOption = None,
-    batch_size: Annotated[int | None, typer.Option("--batch-size")] = None,
-    max_prompt_length: Annotated[int | None, typer.Option("--max-prompt-length")] = None,
-    max_completion_length: Annotated[int | None, typer.Option("--max-completion-length")] = None,
-    seed: SeedOption = None,
-    resume: ResumeOption = None,
-    assignments: SetOption = None,
-) -> None:
-    """RL: GRPO with the joint reward, continuing the cold-start adapter."""
-    with user_errors():
-        from rlog_train.grpo import GRPORunConfig, train_grpo
-        from rlog_train.sft_config import load_config, parse_assignments
+@app.command("grpo", context_settings=RUN_OPTIONS, add_help_option=False, epilog=RUN_HELP)
+def grpo_command(ctx: typer.Context) -> None:
+    """RL: GRPO with the joint reward, continuing the cold-start adapter (--adapter DIR)."""
+    from rlog_train.grpo import GRPORunConfig, train_grpo
+    from rlog_train.sft_config import parse_run_config
 
-        run = load_config(
-            GRPORunConfig,
-            config,
-            **_run_overrides(
-                assignments=parse_assignments(assignments),
-                base=base,
-                adapter=adapter,
-                output_dir=output,
-                data_dir=str(data_dir) if data_dir else None,
-                tasks=tasks,
-                limit=limit,
-                orders=orders,
-                max_steps=max_steps,
-                num_generations=num_generations,
-                temperature=temperature,
-                beta=beta,
-                learning_rate=lr,
-                batch_size=batch_size,
-                max_prompt_length=max_prompt_length,
-                max_completion_length=max_completion_length,
-                seed=seed,
-                resume=resume,
-            ),
-        )
-        result = train_grpo(run)
-        typer.echo(
-            f"grpo: {result.rows} prompts ({result.skipped} over the length limit left out), "
-            f"{result.global_step} steps -> {result.output_dir}"
-        )
+    result = train_grpo(parse_run_config(GRPORunConfig, ctx.args, "rlog-train grpo"))
+    typer.echo(
+        f"grpo: {result.rows} prompts ({result.skipped} over the length limit left out), "
+        f"{result.global_step} steps -> {result.output_dir}"
+    )
 
 
 def main() -> None:
     """Entry point of the ``rlog-train`` script."""
-    app()
+    main_for(app, "rlog-train")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from rlog_train.data import Example, load_split, sample, to_prompt, to_target
-from rlog_tui.protocol import OutputOrder, PromptFormat, PromptStyle, Task, select_format
+from rlog_tui.errors import UsageError
+from rlog_tui.protocol import (
+    OutputOrder,
+    PromptFormat,
+    PromptStyle,
+    Task,
+    parse_task_list,
+    select_format,
+)
 from rlog_tui.protocol.orders import answer_block
 
 log = logging.getLogger(__name__)
@@ -146,17 +154,9 @@ def grpo_rows(
     return Rows(rows)
 
 
-def parse_tasks(names: str | Sequence[str] | None) -> list[Task]:
-    """Tasks from a comma list or sequence (``all``/None: every task), in priority order."""
-    from rlog_tui.protocol import task_from_name
-
-    if names is None:
-        return list(TASK_PRIORITY)
-    items = names.split(",") if isinstance(names, str) else list(names)
-    items = [item.strip() for item in items if item.strip()]
-    if not items or items == ["all"]:
-        return list(TASK_PRIORITY)
-    chosen = {task_from_name(item) for item in items}
+def tasks_by_priority(names: str | Sequence[str] | None) -> list[Task]:
+    """The tasks ``--tasks`` names (``protocol.parse_task_list``) in ``TASK_PRIORITY`` order."""
+    chosen = parse_task_list(names)
     return [task for task in TASK_PRIORITY if task in chosen]
 
 
@@ -188,14 +188,14 @@ def training_examples(
     data_dir: Path | None = None,
 ) -> list[Example]:
     """The cold-start training examples of ``tasks`` (a subset when ``limit`` is set)."""
-    by_task = {task: load_split(task, "train", data_dir) for task in parse_tasks(tasks)}
+    by_task = {task: load_split(task, "train", data_dir) for task in tasks_by_priority(tasks)}
     return limit_examples(by_task, limit, seed)
 
 
 def parse_orders(name: str) -> tuple[OutputOrder, ...]:
     """``both`` → both orders; otherwise the one named (``label-only`` is the SFT trainer's own)."""
     if name == LABEL_ONLY:
-        raise ValueError("--orders label-only is for the cold start (rlog-train sft) only")
+        raise UsageError("--orders label-only is for the cold start (rlog-train sft) only")
     return BOTH_ORDERS if name == "both" else (OutputOrder(name),)
 
 

@@ -33,7 +33,9 @@ from rlog_train.sft_config import (
     shared_training_arguments,
     write_resolved,
 )
+from rlog_tui.errors import InputError, UsageError
 from rlog_tui.protocol import PromptStyle
+from rlog_tui.protocol.decoding import ROLLOUT
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +57,13 @@ class GRPORunConfig:
     seed: int = 0
     num_generations: int = 8
     """Group size G: completions sampled per prompt."""
-    temperature: float = 0.8
-    top_p: float = 1.0
+    temperature: float = ROLLOUT.temperature
+    top_p: float = ROLLOUT.top_p
     learning_rate: float = 4e-7
     beta: float = 0.001
     """KL coefficient against the reference (the SFT adapter)."""
     max_prompt_length: int = 1024
-    max_completion_length: int = 512
+    max_completion_length: int = ROLLOUT.max_tokens
     batch_size: int = 8
     """Completions per device per step: a multiple of ``num_generations``."""
     grad_accum: int = 1
@@ -91,7 +93,7 @@ def grpo_dataset(
     rows = grpo_rows(examples, fmt, parse_orders(orders)).rows
     kept = [row for row in rows if len(tokenizer(row["prompt"])["input_ids"]) <= max_prompt]
     if not kept:
-        raise ValueError(f"no prompt fits max_prompt_length={max_prompt} tokens")
+        raise UsageError(f"no prompt fits max_prompt_length={max_prompt} tokens")
     return Dataset.from_list(kept), len(rows) - len(kept)
 
 
@@ -113,13 +115,13 @@ def load_policy(config: GRPORunConfig) -> tuple[Any, Any]:
     from rlog_train.gguf_base import load_base
 
     if not config.base:
-        raise ValueError("no base model: pass --base (the one the SFT adapter was trained on)")
+        raise UsageError("no base model: pass --base (the one the SFT adapter was trained on)")
     model, tokenizer = load_base(config.base, default_dtype(config.dtype))
     if config.adapter:
         from peft import PeftModel
 
         if not (Path(config.adapter) / "adapter_config.json").is_file():
-            raise FileNotFoundError(f"{config.adapter} is not a PEFT adapter folder")
+            raise InputError(f"{config.adapter} is not a PEFT adapter folder")
         model = PeftModel.from_pretrained(model, config.adapter, is_trainable=True)
     return model, tokenizer
 
@@ -139,7 +141,7 @@ def train_grpo(
     from trl import GRPOConfig, GRPOTrainer
 
     if config.batch_size % config.num_generations:
-        raise ValueError(
+        raise UsageError(
             f"batch_size ({config.batch_size}) must be a multiple of "
             f"num_generations ({config.num_generations})"
         )
@@ -164,6 +166,7 @@ def train_grpo(
         num_generations=config.num_generations,
         temperature=config.temperature,
         top_p=config.top_p,
+        repetition_penalty=ROLLOUT.repeat_penalty,
         beta=config.beta,
         max_completion_length=config.max_completion_length,
         **shared_training_arguments(config),

@@ -43,6 +43,7 @@ from rlog_train.sft_config import (
     shared_training_arguments,
     write_resolved,
 )
+from rlog_tui.errors import InputError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +65,10 @@ def examples_for(config: Any) -> list[Example]:
     from rlog_train.data.mixture import mixture
 
     if config.examples_file:
-        from rlog_train.formatting import limit_examples, parse_tasks
+        from rlog_train.formatting import limit_examples, tasks_by_priority
 
         examples = read_examples(Path(config.examples_file))
-        tasks = parse_tasks(config.tasks)
+        tasks = tasks_by_priority(config.tasks)
         by_task = {task: [e for e in examples if e.task is task] for task in tasks}
         chosen = limit_examples(by_task, config.limit, config.seed)
     else:
@@ -113,7 +114,7 @@ def sft_dataset(examples: list[Example], tokenizer: Any, model_config: Any, orde
     else:
         rows = sft_rows(examples, fmt, eot, parse_orders(orders))
     if not rows.rows:
-        raise ValueError("no training rows: every example lacks reasoning or the subset is empty")
+        raise InputError("no training rows: every example lacks reasoning or the subset is empty")
     tokenized = [tokenize_row(tokenizer, r["prompt"], r["completion"]) for r in rows.rows]
     return Dataset.from_list(tokenized), rows
 
@@ -135,7 +136,7 @@ def train_sft(
     from rlog_train.gguf_base import load_base
 
     if not config.base and model is None:
-        raise ValueError("no base model: pass --base (HF id/path, .gguf file or compact base)")
+        raise UsageError("no base model: pass --base (HF id/path, .gguf file or compact base)")
     out = Path(config.output_dir)
     write_resolved(config, out)
     set_seed(config.seed)

@@ -1,20 +1,28 @@
-"""Run configuration of the trainers: dataclasses loaded from YAML, overridden by flags.
+"""Run configuration of the trainers: dataclasses parsed by TRL's parser, from YAML and flags.
 
 ``SFTRunConfig`` is the cold start's; ``rlog_train.grpo.GRPORunConfig`` reuses the helpers here.
 
-Precedence is flag > YAML file > dataclass default. Every run writes its resolved config beside
-its output (``run_config.json``) so a result can always be traced to the settings that produced it,
-and its logged metrics as ``metrics.jsonl`` (one JSON object per logging step).
+Precedence is flag > YAML file (``--config``) > dataclass default; every field is a typed flag.
+Every run writes its resolved config beside its output (``run_config.json``) so a result can
+always be traced to the settings that produced it, and its logged metrics as ``metrics.jsonl``
+(one JSON object per logging step).
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import inspect
+import itertools
 import json
+import textwrap
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+
+from rlog_tui.errors import UsageError
 
 T = TypeVar("T")
 
@@ -79,35 +87,72 @@ class SFTRunConfig:
     progress: bool = True
 
 
-def load_config(cls: type[T], path: str | Path | None = None, **overrides: Any) -> T:
-    """``cls`` from a YAML (or JSON) file, then ``overrides`` whose value is not None."""
-    values: dict[str, Any] = {}
-    if path is not None:
-        import yaml
-
-        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        if not isinstance(loaded, dict):
-            raise ValueError(f"{path}: a config file must be a mapping of option: value")
-        values.update(loaded)
-    values.update({key: value for key, value in overrides.items() if value is not None})
-    known = {field.name for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ValueError(f"unknown option(s) for {cls.__name__}: {', '.join(unknown)}")
-    return cls(**values)
+FLAG_ALIASES = {
+    "--lr": ["--learning_rate"],
+    "--out": ["--output_dir"],
+    "-o": ["--output_dir"],
+    "--full": ["--full_finetune", "true"],
+    "--lora": ["--full_finetune", "false"],
+    "--no-resume": ["--resume", "false"],
+}
+"""rlog's own short spellings of run options (``-o/--out`` as in every rlog command)."""
 
 
-def parse_assignments(items: list[str] | None) -> dict[str, Any]:
-    """``["lora_r=8", "lr=1e-4"]`` → ``{"lora_r": 8, "lr": 0.0001}`` (values parsed as YAML)."""
-    import yaml
+def _field_docs(cls: type) -> dict[str, str]:
+    """Each field's attribute docstring (the string right under it), for ``--help``."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    docs = {}
+    for node, after in itertools.pairwise(body):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ):
+            docs[node.target.id] = " ".join(after.value.value.split())
+    return docs
 
-    result = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
-        result[key.strip().replace("-", "_")] = yaml.safe_load(value)
-    return result
+
+def _expand(args: list[str]) -> list[str]:
+    """``--set KEY=VALUE`` and rlog's aliases as the option names the parser knows."""
+    out: list[str] = []
+    items = iter(args)
+    for item in items:
+        if item == "--set" or item.startswith("--set="):
+            assignment = item.partition("=")[2] if item.startswith("--set=") else next(items, "")
+            key, sep, value = assignment.partition("=")
+            if not sep or not key.strip():
+                raise UsageError(f"--set expects KEY=VALUE, got {assignment!r}")
+            out += [f"--{key.strip().replace('-', '_')}", value]
+        else:
+            out += FLAG_ALIASES.get(item, [item])
+    return out
+
+
+def parse_run_config(cls: type[T], args: Sequence[str], prog: str) -> T:
+    """A run config from the command line, through TRL's own parser (``TrlParser``).
+
+    ``--config FILE.yaml`` sets the defaults, then flags override them; every field is a flag
+    (``--learning_rate`` or ``--learning-rate``), typed by the dataclass, so ``--set
+    learning_rate=1e-4`` stores a float. ``--help`` lists every field with its default.
+    """
+    from trl import TrlParser
+
+    parser = TrlParser(cls, prog=prog, description=cls.__doc__)
+    docs = _field_docs(cls)
+    types = {f.name: getattr(f.type, "__name__", str(f.type)) for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    for action in parser._actions:  # argparse has no public way to set a help text afterwards
+        if action.dest in types and not action.help:
+            action.help = docs.get(action.dest) or f"{types[action.dest]}."
+    parser.add_argument("--config", help="YAML file of run options (flags override it).")
+    expanded = _expand(list(args))
+    try:
+        config = parser.parse_args_and_config(expanded)[0]  # [1]: the --config namespace
+    except (ValueError, OSError) as error:  # unknown flags, a bad --config file
+        raise UsageError(str(error).splitlines()[0]) from None
+    return config
 
 
 def write_resolved(config: Any, output_dir: str | Path, name: str = "run_config.json") -> Path:

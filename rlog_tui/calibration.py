@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rlog_tui.errors import InputError
+from rlog_tui.files import write_text_atomic
 from rlog_tui.protocol import Thresholds
 
 CALIBRATION_SUFFIX = ".calibration.json"
@@ -32,7 +32,7 @@ HASH_CHECK_LIMIT = 64 << 20
 _CHUNK = 1 << 20
 
 
-class CalibrationError(Exception):
+class CalibrationError(InputError):
     """A calibration file is missing, unreadable or not in the expected shape."""
 
 
@@ -142,14 +142,5 @@ def read_calibration(path: Path) -> Calibration:
 
 
 def write_calibration(path: Path, calibration: Calibration) -> None:
-    """Write atomically (a temporary file renamed over the old one)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(calibration.to_json())
-        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide it from other users
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write atomically (``files.write_text_atomic``): a reader never sees half a file."""
+    write_text_atomic(path, calibration.to_json())

@@ -1,7 +1,7 @@
 """``rlog-tui``: tail logs with a model beside them, analyse a file offline, show the models.
 
-Errors a user can cause end as one line on stderr and a non-zero exit; ``--debug`` shows the
-traceback instead.
+Errors a user can cause end as one line on stderr and a non-zero exit (``command_line``);
+``--debug`` shows the traceback too.
 """
 
 from __future__ import annotations
@@ -12,23 +12,21 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from rlog_tui import __version__
 from rlog_tui.adapter_metadata import recorded_order
-from rlog_tui.config import ConfigError, Resolved, config_path, load_settings
+from rlog_tui.command_line import Backend, DebugOption, JsonOption, main_for
+from rlog_tui.config import Resolved, config_path, load_settings
 from rlog_tui.engine import Done, EngineError, Failed, ScoringUnsupported, Started, Tokens
 from rlog_tui.engine.backend import SamplingParams
 from rlog_tui.engine.factory import start_engine
 from rlog_tui.engine.worker import Request
-from rlog_tui.models import ModelChoice, ModelResolutionError, resolve_model, thresholds_for
-from rlog_tui.protocol import TASKS, Task, served_order, task_from_name
-from rlog_tui.selection import SelectionError, apply_selection, make_selection
-from rlog_tui.source import LogFile, SourceError
-
-EXIT_ERROR = 1
-EXIT_BAD_ANSWER = 3
+from rlog_tui.errors import EXIT_BAD_ANSWER, EXIT_ERROR, UsageError
+from rlog_tui.models import ModelChoice, resolve_model, thresholds_for
+from rlog_tui.protocol import TASKS, Task, served_order
+from rlog_tui.selection import apply_selection, make_selection
+from rlog_tui.source import LogFile
 
 app = typer.Typer(
     name="rlog-tui",
@@ -64,9 +62,9 @@ AdapterOpt = Annotated[
     ),
 ]
 BackendOpt = Annotated[
-    str | None,
+    Backend | None,
     typer.Option(
-        "--backend", help="'llama' (in-process llama.cpp, default) or 'openai' (a server)."
+        "--backend", help="llama: in-process llama.cpp (default); openai: a server (--base-url)."
     ),
 ]
 BaseUrlOpt = Annotated[
@@ -75,7 +73,7 @@ BaseUrlOpt = Annotated[
 ]
 ThreadsOpt = Annotated[
     int | None,
-    typer.Option("--threads", help="CPU threads for llama.cpp (default: half the cores)."),
+    typer.Option("--threads", min=0, help="CPU threads for llama.cpp (0: half the cores)."),
 ]
 CtxOpt = Annotated[int | None, typer.Option("--ctx", help="Context size in tokens (default 4096).")]
 DraftOpt = Annotated[
@@ -88,7 +86,6 @@ DraftOpt = Annotated[
         "measured slower, see bench/README.md (draft). Also RLOG_DRAFT or draft in config.",
     ),
 ]
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks and llama.cpp's log.")]
 
 
 def _settings(**flags: object) -> Resolved:
@@ -130,7 +127,7 @@ def tail(
     threads: ThreadsOpt = None,
     ctx: CtxOpt = None,
     draft: DraftOpt = None,
-    debug: DebugOpt = False,
+    debug: DebugOption = False,
 ) -> None:
     """Follow log files in the TUI and ask the model about selected lines.
 
@@ -186,7 +183,7 @@ def tail(
 @app.command()
 def analyze(
     file: Annotated[Path, typer.Argument(help="Log file to analyse (.gz read-only).")],
-    task: Annotated[str, typer.Option("--task", "-t", help=TASK_HELP)] = "anomaly",
+    task: Annotated[Task, typer.Option("--task", "-t", help=TASK_HELP)] = Task.ANOMALY,
     lines: Annotated[
         str | None, typer.Option("--lines", help="Line range A:B (1-based, inclusive).")
     ] = None,
@@ -203,9 +200,7 @@ def analyze(
     fast: Annotated[
         bool, typer.Option("--fast", help="Answer first and stop at </answer>.")
     ] = False,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object (reasoning and answer as fields).")
-    ] = False,
+    as_json: JsonOption = False,
     screen_all: Annotated[
         bool,
         typer.Option(
@@ -225,7 +220,7 @@ def analyze(
     threads: ThreadsOpt = None,
     ctx: CtxOpt = None,
     draft: DraftOpt = None,
-    debug: DebugOpt = False,
+    debug: DebugOption = False,
 ) -> None:
     """Analyse lines of a file offline: the answer streams to stdout, the reasoning to stderr.
 
@@ -238,12 +233,12 @@ def analyze(
     schema (still printed), 1 an error (bad file, model, selection), 2 bad usage.
     """
     _setup_logging(debug)
-    the_task = task_from_name(task)
+    the_task = task
     if screen_all:
         if the_task is not Task.ANOMALY:
-            raise SelectionError("--all screens with the anomaly task only: use --task anomaly")
+            raise UsageError("--all screens with the anomaly task only: use --task anomaly")
         if lines or grep or last:
-            raise SelectionError("--all screens the whole file: drop --lines, --grep and --last")
+            raise UsageError("--all screens the whole file: drop --lines, --grep and --last")
         resolved = _settings(
             model=model,
             adapter=adapter,
@@ -465,7 +460,7 @@ def doctor(
     resolved = _settings(model=model, adapter=adapter)
     choice = _choice(resolved, fast=True)
     if choice is None:
-        raise EngineError("doctor checks the in-process llama.cpp backend, not --backend openai")
+        raise UsageError("doctor checks the in-process llama.cpp backend, not --backend openai")
     typer.echo(f"model chosen: {choice.model_origin}; adapter: {choice.adapter_origin}")
     failed = False
     for check in run_checks(choice.model_path, choice.adapter_path):
@@ -493,35 +488,6 @@ def _setup_logging(debug: bool) -> None:
         logging.getLogger("rlog.llama_cpp").setLevel(logging.ERROR)
 
 
-USER_ERRORS = (
-    ConfigError,
-    EngineError,
-    ModelResolutionError,
-    SelectionError,
-    SourceError,
-    ValueError,
-)
-
-
 def main() -> None:
-    """Console entry point: user errors become one line and exit status 1."""
-    debug = "--debug" in sys.argv
-    try:
-        # Without standalone mode click returns an Exit's code instead of raising it.
-        code = app(standalone_mode=False)
-        sys.exit(code if isinstance(code, int) else 0)
-    except click.exceptions.Exit as exit_:
-        sys.exit(exit_.exit_code)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except click.exceptions.Abort:
-        sys.exit(130)
-    except USER_ERRORS as error:
-        if debug:
-            raise
-        message = str(error)
-        typer.echo(message if message.startswith("rlog:") else f"rlog: {message}", err=True)
-        sys.exit(EXIT_ERROR)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    """Console entry point (``rlog-tui``): see ``command_line.run_app`` for how it fails."""
+    main_for(app, "rlog-tui")

@@ -22,10 +22,13 @@ from typing import Any
 
 import platformdirs
 
+from rlog_tui.errors import InputError
+from rlog_tui.protocol.decoding import MAX_TOKENS
+
 APP_NAME = "rlog"
 
 
-class ConfigError(Exception):
+class ConfigError(InputError):
     """The config file or an RLOG_* variable is malformed: one line naming which and why."""
 
 
@@ -53,7 +56,7 @@ class Settings:
     n_ctx: int = 4096
     threads: int = 0
     """0 means ``default_threads()``."""
-    max_tokens: int = 768
+    max_tokens: int = MAX_TOKENS
     backend: str = "llama"
     base_url: str | None = None
     api_key: str | None = None

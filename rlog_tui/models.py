@@ -21,6 +21,7 @@ from pathlib import Path
 
 from rlog_tui.calibration import CalibrationError, calibration_path, read_calibration
 from rlog_tui.config import Settings, cache_dir
+from rlog_tui.errors import ModelError
 from rlog_tui.protocol import DEFAULT_THRESHOLDS, Thresholds, scoring_fingerprint
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 EMBEDDED_ADAPTER_NAME = "rlog-270m-lora.gguf"
 
 
-class ModelResolutionError(Exception):
+class ModelResolutionError(ModelError):
     """The embedded model cannot be assembled (missing chunk package, checksum mismatch)."""
 
 

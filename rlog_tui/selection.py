@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from rlog_tui.errors import UsageError
+
 DEFAULT_LAST = 1
 """With no selection (``analyze`` without flags, enter in the TUI), the last line: R-Log models
 learn from one log entry per example (all five tasks: median one line) and the shipped rlog-270m
@@ -19,7 +21,7 @@ GREP_LIMIT = 2_000
 """At most this many matching lines are kept (the newest): a prompt cannot hold more anyway."""
 
 
-class SelectionError(ValueError):
+class SelectionError(UsageError):
     """A selection the user typed cannot be understood or selects nothing."""
 
 

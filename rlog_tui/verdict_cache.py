@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from rlog_tui.config import cache_dir
+from rlog_tui.files import write_text_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +102,7 @@ class VerdictCache:
             },
         }
         try:
-            _write_atomically(self.path, json.dumps(document, ensure_ascii=False))
+            write_text_atomic(self.path, json.dumps(document, ensure_ascii=False))
         except OSError as error:
             logger.warning("could not save the verdict cache %s: %s", self.path, error)
             return
@@ -132,17 +131,3 @@ def _decode(document: object) -> dict[str, dict[str, CachedScore]]:
                 raise ValueError(f"score {score!r} is not a probability")
             decoded[model][template] = CachedScore(float(score))
     return decoded
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rlog_tui.errors import UsageError
 from rlog_tui.protocol import Task, check_answer, task_from_name
 
 
@@ -44,5 +45,5 @@ def test_task_names(name, task):
 
 
 def test_unknown_task_names_the_choices():
-    with pytest.raises(ValueError, match="choose one of parse, anomaly"):
+    with pytest.raises(UsageError, match="choose one of parse, anomaly"):
         task_from_name("summarise")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from cli_run import invoke
 from quantize_helpers import tiny_assets
-from typer.testing import CliRunner
 
 from quantize.cli import app
 
@@ -17,7 +17,7 @@ def assets():
 
 
 def run(*args: str):
-    return CliRunner().invoke(app, list(args))
+    return invoke(app, "rlog-quantize", *args)
 
 
 def test_adapter_merge_quantize_verify(assets, tmp_path):
@@ -39,10 +39,10 @@ def test_adapter_merge_quantize_verify(assets, tmp_path):
     report = tmp_path / "report.json"
     result = run(
         "verify", "--ref", str(merged), "--cand", str(q8), "--limit", "2",
-        "--max-tokens", "8", "--json", str(report),
+        "--max-tokens", "8", "--json", "-o", str(report),
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "top-token agreement with ref" in result.output
+    assert json.loads(result.stdout) == json.loads(report.read_text())
     assert json.loads(report.read_text())["n_prompts"] == 2
 
 
@@ -57,17 +57,17 @@ def test_convert_command(assets, tmp_path):
     ("args", "message"),
     [
         (["merge", "--base", "/no/base.gguf", "--adapter", "/no/a.gguf", "-o", "x.gguf"],
-         "error: base model not found: /no/base.gguf"),
+         "rlog-quantize: base model not found: /no/base.gguf"),
         (["quantize", "/no/m.gguf", "-o", "x.gguf", "--type", "Q4_K_M"],
-         "error: model not found: /no/m.gguf"),
+         "rlog-quantize: model not found: /no/m.gguf"),
         (["adapter", "/no/lora", "--base", "/no/b.gguf", "-o", "x.gguf"],
-         "error: adapter directory not found: /no/lora"),
+         "rlog-quantize: adapter directory not found: /no/lora"),
     ],
 )  # fmt: skip
 def test_missing_files_are_one_line_errors(args, message):
     result = run(*args)
     assert result.exit_code == 1
-    assert result.output.strip() == message
+    assert result.stderr.strip() == message
 
 
 def test_requantize_refusal_is_one_line(assets, tmp_path):
@@ -82,4 +82,4 @@ def test_requantize_refusal_is_one_line(assets, tmp_path):
 def test_unsupported_type_is_one_line(assets, tmp_path):
     result = run("quantize", str(assets.f16), "-o", str(tmp_path / "x.gguf"), "--type", "Q9")
     assert result.exit_code == 1
-    assert result.output.startswith("error: quantization type 'Q9' is not supported")
+    assert result.output.startswith("rlog-quantize: quantization type 'Q9' is not supported")

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_run import invoke
 from research_data import needs_data
-from typer.testing import CliRunner
 
 from rlog_train.calibrate import calibration_examples, fit_thresholds
 from rlog_train.data import leakage_key, load_split
@@ -17,7 +17,6 @@ from rlog_tui.models import embedded_adapter_path, resolve_model, thresholds_for
 from rlog_tui.protocol import Task
 
 AB, NO = "abnormal", "normal"
-runner = CliRunner()
 
 
 def test_flag_threshold_maximises_f1_halfway_to_the_next_score():
@@ -67,7 +66,7 @@ def test_calibrate_writes_thresholds_beside_the_adapter_and_the_runtime_loads_th
     assert not thresholds_for(choice).calibrated
 
     args = ["calibrate", "--adapter", str(adapter), "--limit", "4", "--threads", "1"]
-    result = runner.invoke(app, args)
+    result = invoke(app, "rlog-train", *args)
     assert result.exit_code == 0, result.output
     path = tmp_path / "my-lora.calibration.json"
     assert f"wrote {path}" in result.output and "4 validation items" in result.output
@@ -83,6 +82,6 @@ def test_calibrate_writes_thresholds_beside_the_adapter_and_the_runtime_loads_th
         document["flag_threshold"],
         document["clear_threshold"],
     )
-    shown = runner.invoke(tui_app, ["models", "--adapter", str(adapter)])
+    shown = invoke(tui_app, "rlog-tui", *["models", "--adapter", str(adapter)])
     assert shown.exit_code == 0, shown.output
     assert f"{chosen.thresholds.describe()} [calibrated (my-lora.calibration.json)]" in shown.output

@@ -5,17 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from cli_run import invoke
 from research_data import needs_data
-from typer.testing import CliRunner
 
 from rlog_train.cli import app
-
-runner = CliRunner()
 
 
 @needs_data
 def test_data_stats_prints_every_task_and_split():
-    result = runner.invoke(app, ["data", "stats"])
+    result = invoke(app, "rlog-train", *["data", "stats"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[1].split("|")[2].strip() == "task"
@@ -28,14 +26,14 @@ def test_data_stats_prints_every_task_and_split():
 
 def test_missing_data_dir_is_one_line_and_exit_one(tmp_path, monkeypatch):
     monkeypatch.setenv("RLOG_DATA_DIR", str(tmp_path / "absent"))
-    result = runner.invoke(app, ["data", "stats"])
+    result = invoke(app, "rlog-train", *["data", "stats"])
     assert result.exit_code == 1
     assert result.output.strip().count("\n") == 0
     assert "RLOG_DATA_DIR" in result.output
 
 
 def test_data_dir_without_files_is_a_clean_error(tmp_path):
-    result = runner.invoke(app, ["data", "stats", "--data-dir", str(tmp_path)])
+    result = invoke(app, "rlog-train", *["data", "stats", "--data-dir", str(tmp_path)])
     assert result.exit_code == 1
     assert "missing data file" in result.output
 

@@ -83,4 +83,4 @@ def test_bad_arguments_are_one_line_errors(tmp_path):
         check=False,
     )
     assert result.returncode == 1
-    assert result.stderr.strip().startswith("error:") and "no such eval.json" in result.stderr
+    assert result.stderr.strip().startswith("rlog-train:") and "no such eval.json" in result.stderr

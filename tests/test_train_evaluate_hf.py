@@ -6,15 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_run import invoke
 from research_data import needs_data
 from tiny_models import build_tiny_llama
-from typer.testing import CliRunner
 
 from rlog_train.cli import app
 from rlog_train.evaluate.hf_runner import prompt_format_for
 from rlog_tui.protocol import PromptStyle, Task, build_prompt, select_format
-
-runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +47,7 @@ def test_hf_eval_writes_the_same_report_structure(tiny_llama, tmp_path, fast):
     out = tmp_path / "run"
     arguments = ["eval", "--hf", str(tiny_llama), "--tasks", "all", "--limit", "1"]
     arguments += ["--max-tokens", "8", "--batch-size", "2", "--out", str(out)]
-    result = runner.invoke(app, arguments + (["--fast"] if fast else []))
+    result = invoke(app, "rlog-train", *arguments + (["--fast"] if fast else []))
     assert result.exit_code == 0, result.output
     data = json.loads((out / "eval.json").read_text())
     config = data["config"]
@@ -69,6 +67,6 @@ def test_hf_eval_writes_the_same_report_structure(tiny_llama, tmp_path, fast):
 
 @needs_data
 def test_hf_model_not_found_is_one_line(tmp_path):
-    result = runner.invoke(app, ["eval", "--hf", str(tmp_path / "absent"), "--limit", "1"])
+    result = invoke(app, "rlog-train", *["eval", "--hf", str(tmp_path / "absent"), "--limit", "1"])
     assert result.exit_code == 1
     assert result.output.strip().count("\n") == 0 and "HF model not found" in result.output

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from cli_run import invoke
 from research_data import needs_data
-from typer.testing import CliRunner
 
 from rlog_train.cli import app
 from rlog_train.evaluate import EvalOptions, evaluate, write_report
@@ -19,7 +19,6 @@ from rlog_train.evaluate.runner import request_for
 from rlog_tui.protocol import SYSTEM_PROMPTS, OutputOrder, Task
 
 EMBEDDED_SHA256 = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
-runner = CliRunner()
 
 
 pytestmark = needs_data
@@ -29,7 +28,7 @@ QUICK = ["--limit", "1", "--max-tokens", "16", "--threads", "1", "--ctx", "2048"
 
 def test_eval_command_writes_json_and_markdown_for_every_task(tmp_path):
     out = tmp_path / "run"
-    result = runner.invoke(app, ["eval", "--tasks", "all", *QUICK, "--out", str(out)])
+    result = invoke(app, "rlog-train", *["eval", "--tasks", "all", *QUICK, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "eval: 6/6 examples" in result.output  # no terminal: progress as plain lines
     data = json.loads((out / "eval.json").read_text())
@@ -98,30 +97,30 @@ def test_ctrl_c_in_the_command_writes_partial_results_and_exits_130(tmp_path, mo
 
     monkeypatch.setattr(eval_command._ProgressBar, "update", interrupt)
     out = tmp_path / "run"
-    result = runner.invoke(app, ["eval", "--tasks", "anomaly", *QUICK, "--out", str(out)])
+    result = invoke(app, "rlog-train", *["eval", "--tasks", "anomaly", *QUICK, "--out", str(out)])
     assert result.exit_code == 130, result.output
     data = json.loads((out / "eval.json").read_text())
     assert data["partial"] and len(data["records"]) == 1
 
 
 @pytest.mark.parametrize(
-    ("arguments", "message"),
+    ("arguments", "message", "code"),
     [
-        (["--model", "/no/such/model.gguf"], "model not found"),
-        (["--tasks", "parse,frobnicate"], "unknown task"),
-        (["--hf-adapter", "/tmp"], "--hf-adapter needs --hf"),
-        (["--limit", "-1"], "--limit"),
+        (["--model", "/no/such/model.gguf"], "model not found", 1),
+        (["--tasks", "parse,frobnicate"], "unknown task", 2),
+        (["--hf-adapter", "/tmp"], "--hf-adapter needs --hf", 2),
+        (["--limit", "-1"], "--limit", 2),
     ],
 )
-def test_user_errors_are_one_line_and_exit_one(arguments, message, tmp_path):
-    result = runner.invoke(app, ["eval", *arguments, "--out", str(tmp_path)])
-    assert result.exit_code == 1
+def test_user_errors_are_one_line_with_their_exit_code(arguments, message, code, tmp_path):
+    result = invoke(app, "rlog-train", "eval", *arguments, "--out", str(tmp_path))
+    assert result.exit_code == code
     assert result.output.strip().count("\n") == 0
     assert message in result.output
 
 
 def test_missing_data_dir_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv("RLOG_DATA_DIR", str(tmp_path / "absent"))
-    result = runner.invoke(app, ["eval", *QUICK])
+    result = invoke(app, "rlog-train", *["eval", *QUICK])
     assert result.exit_code == 1
     assert result.output.strip().count("\n") == 0 and "RLOG_DATA_DIR" in result.output

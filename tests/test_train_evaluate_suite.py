@@ -9,20 +9,8 @@ from collections import Counter
 import pytest
 from research_data import needs_data
 
-from rlog_train.evaluate import EvalError, EvalOptions, build_sets, parse_tasks
+from rlog_train.evaluate import EvalError, EvalOptions, build_sets
 from rlog_tui.protocol import OutputOrder, Task
-
-
-def test_all_means_every_task_in_protocol_order():
-    assert parse_tasks("all") == tuple(Task)
-    assert parse_tasks("solution, parse,ad") == (Task.PARSE, Task.ANOMALY, Task.SOLUTION)
-    assert parse_tasks(["rc", "root_cause"]) == (Task.ROOT_CAUSE,)
-
-
-@pytest.mark.parametrize("text", ["", " , ", "parsing,frobnicate"])
-def test_unknown_or_empty_task_list_is_an_eval_error(text):
-    with pytest.raises(EvalError):
-        parse_tasks(text)
 
 
 def test_fast_mode_asks_for_answer_first():

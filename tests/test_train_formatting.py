@@ -16,13 +16,14 @@ from rlog_train.formatting import (
     label_only_rows,
     limit_examples,
     parse_orders,
-    parse_tasks,
     prompt_format_for,
     read_examples,
     save_examples,
     sft_rows,
+    tasks_by_priority,
     tokenize_row,
 )
+from rlog_tui.errors import UsageError
 from rlog_tui.protocol import OutputOrder, PromptStyle, Task
 
 ANOMALY, PARSE = tiny_examples()
@@ -66,7 +67,7 @@ def test_label_only_rows_are_x_to_y_with_the_fast_mode_prompt():
     assert rows[0]["prompt"] == to_prompt(ANOMALY, OutputOrder.ANSWER_FIRST, fmt).text
     assert rows[0]["completion"] == "<answer>abnormal</answer><end_of_turn>"
     assert "<think>" not in rows[1]["completion"]
-    with pytest.raises(ValueError, match="cold start"):
+    with pytest.raises(UsageError, match="cold start"):
         parse_orders("label-only")
 
 
@@ -94,7 +95,7 @@ def test_limit_takes_parsing_and_anomaly_first():
     }
     chosen = limit_examples(by_task, 2)
     assert [e.task for e in chosen] == [Task.PARSE, Task.ANOMALY]
-    assert parse_tasks("anomaly,lp") == [Task.PARSE, Task.ANOMALY]
+    assert tasks_by_priority("anomaly,lp") == [Task.PARSE, Task.ANOMALY]
 
 
 def test_examples_round_trip_through_json(tmp_path):

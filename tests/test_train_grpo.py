@@ -13,6 +13,7 @@ from tiny_models import build_tiny_llama, tiny_examples
 from rlog_train.data import Example, to_prompt, to_target
 from rlog_train.formatting import end_of_turn, prompt_format_for, tokenize_row
 from rlog_train.rewards import joint_reward, score
+from rlog_tui.errors import UsageError
 from rlog_tui.protocol import OutputOrder, Task
 
 torch = pytest.importorskip("torch")
@@ -219,7 +220,7 @@ def test_batch_must_be_a_multiple_of_the_group_size(tmp_path):
     from rlog_train.grpo import GRPORunConfig, train_grpo
 
     config = GRPORunConfig(base="x", num_generations=4, batch_size=6, output_dir=str(tmp_path))
-    with pytest.raises(ValueError, match="multiple of num_generations"):
+    with pytest.raises(UsageError, match="multiple of num_generations"):
         train_grpo(config, examples=EXAMPLES)
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
+from cli_run import invoke
 from tiny_models import build_tiny_llama, tiny_examples
 
-from rlog_train.sft_config import SFTRunConfig, load_config
+from rlog_train.sft_config import SFTRunConfig, parse_run_config
+from rlog_tui.errors import UsageError
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
@@ -128,26 +131,52 @@ def test_second_stage_refuses_a_folder_without_an_adapter(tiny, tmp_path):
 def test_yaml_config_is_overridden_by_flags(tmp_path):
     path = tmp_path / "run.yaml"
     path.write_text("lora_r: 8\nlearning_rate: 1.0e-4\nmax_steps: 5\n")
-    config = load_config(SFTRunConfig, path, max_steps=7, seed=None)
+    args = ["--config", str(path), "--max-steps", "7"]
+    config = parse_run_config(SFTRunConfig, args, "rlog-train sft")
     assert (config.lora_r, config.learning_rate, config.max_steps, config.seed) == (8, 1e-4, 7, 0)
-    with pytest.raises(ValueError, match="unknown option"):
-        load_config(SFTRunConfig, None, lora_rank=4)
+    with pytest.raises(UsageError, match="--lora-rank"):
+        parse_run_config(SFTRunConfig, ["--lora-rank", "4"], "rlog-train sft")
+
+
+def test_set_and_yaml_values_are_typed_by_the_config_field(tmp_path):
+    """YAML reads `1e-4` as a string; the parser stores every value as its field's type."""
+    path = tmp_path / "run.yaml"
+    path.write_text("learning_rate: 1e-4\nepochs: 2\n")
+    config = parse_run_config(SFTRunConfig, ["--config", str(path)], "rlog-train sft")
+    assert config.learning_rate == 1e-4 and isinstance(config.learning_rate, float)
+    config = parse_run_config(SFTRunConfig, ["--set", "learning_rate=1e-4"], "rlog-train sft")
+    assert config.learning_rate == 1e-4 and isinstance(config.learning_rate, float)
+    assert isinstance(config.epochs, float) and config.batch_size == 4
+    with pytest.raises(UsageError, match="KEY=VALUE"):
+        parse_run_config(SFTRunConfig, ["--set", "learning_rate"], "rlog-train sft")
+
+
+def test_sft_help_lists_every_field_with_its_default():
+    from rlog_train.cli import app
+
+    result = invoke(app, "rlog-train", "sft", "--help")
+    assert result.exit_code == 0, result.output
+    for field in dataclasses.fields(SFTRunConfig):
+        assert f"--{field.name}" in result.stdout, field.name
+    text = " ".join(result.stdout.split())  # argparse wraps lines
+    assert "--learning-rate LEARNING_RATE float. (default: 0.0002)" in text
+    assert "(default: runs/sft)" in text
 
 
 def test_cli_sft_runs_from_an_examples_file(tiny, tmp_path):
-    from typer.testing import CliRunner
 
     from rlog_train.cli import app
     from rlog_train.formatting import save_examples
 
     save_examples(EXAMPLES, tmp_path / "train.json")
-    result = CliRunner().invoke(
+    result = invoke(
         app,
-        [
+        "rlog-train",
+        *[
             "sft",
             "--base",
             str(tiny),
-            "--output",
+            "--out",
             str(tmp_path / "out"),
             "--max-steps",
             "1",
@@ -159,20 +188,23 @@ def test_cli_sft_runs_from_an_examples_file(tiny, tmp_path):
             f"examples_file={tmp_path / 'train.json'}",
             "--set",
             "progress=false",
+            "--set",
+            "learning_rate=1e-4",
         ],
     )
     assert result.exit_code == 0, result.output
     assert "cold start: 2 rows, 1 steps" in result.output
     assert (tmp_path / "out" / "adapter_model.safetensors").is_file()
+    resolved = json.loads((tmp_path / "out" / "run_config.json").read_text())
+    assert resolved["learning_rate"] == 1e-4  # a float, not the string "1e-4"
 
 
-def test_cli_without_base_is_one_line_and_exit_one(tmp_path):
-    from typer.testing import CliRunner
+def test_cli_without_base_is_a_usage_error(tmp_path):
 
     from rlog_train.cli import app
 
-    result = CliRunner().invoke(app, ["sft", "--output", str(tmp_path)])
-    assert result.exit_code == 1
+    result = invoke(app, "rlog-train", *["sft", "--out", str(tmp_path)])
+    assert result.exit_code == 2
     assert "no base model" in result.output
 
 

@@ -45,7 +45,7 @@ def test_write_is_atomic_no_temporary_files_left_and_old_file_replaced(tmp_path,
     def broken_replace(*_args):
         raise OSError("disk full")
 
-    monkeypatch.setattr("rlog_tui.verdict_cache.os.replace", broken_replace)
+    monkeypatch.setattr("rlog_tui.files.os.replace", broken_replace)
     cache.put("m", "b <*>", CachedScore(0.9))
     cache.save()  # a failed write is a warning, and the old file is intact
     assert path.read_text() == before

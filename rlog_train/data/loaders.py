@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rlog_train.data.examples import Example
+from rlog_tui.errors import InputError
 from rlog_tui.protocol import TASKS, Task, parse_response
 
 DATA_DIR_ENV = "RLOG_DATA_DIR"
@@ -35,7 +36,7 @@ LOGLM_TEST_FILES: dict[Task, str] = {
 """LogLM's test set of each generation task: ``loglm/<name>_test.json``."""
 
 
-class DataError(Exception):
+class DataError(InputError):
     """The research data is missing or not in the shape its README describes."""
 
 

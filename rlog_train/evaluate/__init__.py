@@ -23,7 +23,7 @@ from rlog_train.evaluate.report import (
     write_report,
 )
 from rlog_train.evaluate.runner import choose_model, evaluate, evaluate_gguf, open_engine
-from rlog_train.evaluate.suite import EvalError, EvalOptions, EvalSet, build_sets, parse_tasks
+from rlog_train.evaluate.suite import EvalError, EvalOptions, EvalSet, build_sets
 
 
 def evaluate_hf(*args, **kwargs) -> EvalResult:
@@ -51,7 +51,6 @@ __all__ = [
     "headline_score",
     "make_record",
     "open_engine",
-    "parse_tasks",
     "render_markdown",
     "speed_table",
     "to_json",

@@ -30,6 +30,7 @@ from rlog_tui.protocol import (
     build_prompt,
     select_format,
 )
+from rlog_tui.protocol.decoding import SERVED
 
 ARCHITECTURES = {
     "gemma3": "gemma3",
@@ -163,10 +164,11 @@ class HFGenerator:
             output = self.network.generate(
                 **batch,
                 max_new_tokens=self.options.max_tokens,
-                do_sample=False,
+                do_sample=False,  # SERVED is greedy
                 temperature=None,
                 top_p=None,
                 top_k=None,
+                repetition_penalty=SERVED.repeat_penalty,
                 eos_token_id=sorted(self.stop_ids) or None,
                 pad_token_id=tok.pad_token_id,
                 stopping_criteria=_step_clock(times),
@@ -269,7 +271,11 @@ def evaluate_hf(
         "dtype": str(next(network.parameters()).dtype).removeprefix("torch."),
         "batch_size": batch_size,
         "n_ctx": n_ctx,
-        "sampling": {"greedy": True, "max_tokens": options.max_tokens},
+        "sampling": {
+            "greedy": SERVED.greedy,
+            "repeat_penalty": SERVED.repeat_penalty,
+            "max_tokens": options.max_tokens,
+        },
         **base_config(options, sets),
     }
     result = EvalResult(config=config, machine=machine, sets=sets, started_at=now_iso())

@@ -9,8 +9,6 @@ generation figures ×100, as both papers print them.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 
 from rlog_train.evaluate.records import EvalResult
 from rlog_train.evaluate.summary import set_figures
+from rlog_tui.files import write_text_atomic
 
 SCHEMA = "rlog-eval/1"
 REFERENCE_NAME = "LogLM (LLaMA-2-7B, SFT)"
@@ -358,20 +357,11 @@ def render_markdown(result: EvalResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
-    ) as handle:
-        handle.write(text)
-        temporary = Path(handle.name)
-    os.replace(temporary, path)
-
-
 def write_report(result: EvalResult, out_dir: Path) -> tuple[Path, Path]:
     """Write ``eval.json`` and ``eval.md`` into ``out_dir`` (created); return both paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, md_path = out_dir / "eval.json", out_dir / "eval.md"
-    _write_atomic(json_path, json.dumps(to_json(result), ensure_ascii=False, indent=1) + "\n")
-    _write_atomic(md_path, render_markdown(result))
+    write_text_atomic(json_path, json.dumps(to_json(result), ensure_ascii=False, indent=1) + "\n")
+    write_text_atomic(md_path, render_markdown(result))
     return json_path, md_path

@@ -8,16 +8,17 @@ them); every other task has one. ``--limit N`` draws N examples from each set wi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rlog_train.data import Example, Split, find_data_dir, load_split_with_report, sample
 from rlog_train.data.splits import TEST_SPLITS, splits_of
-from rlog_tui.protocol import TASKS, OutputOrder, Task, served_order, task_from_name
+from rlog_tui.errors import InputError
+from rlog_tui.protocol import TASKS, OutputOrder, Task, served_order
+from rlog_tui.protocol.decoding import MAX_TOKENS
 
 
-class EvalError(Exception):
+class EvalError(InputError):
     """A failure a user can cause (unknown task, bad limit, engine gone): one line for the CLI."""
 
 
@@ -31,7 +32,7 @@ class EvalOptions:
     seed: int = 0
     fast: bool = False
     """R-Log-fast: answer first and stop generating at ``</answer>``."""
-    max_tokens: int = 768
+    max_tokens: int = MAX_TOKENS
     per_unseen_system: int | None = None
     """Examples drawn from each unseen parsing system instead of ``limit`` over the set."""
     drop_leaked: bool = True
@@ -86,25 +87,6 @@ def set_label(name: str) -> str:
     if task is Task.PARSE:
         return f"{short} {'unseen' if split == 'test_unseen' else 'seen'}"
     return short
-
-
-def parse_tasks(text: str | Sequence[str]) -> tuple[Task, ...]:
-    """``all`` or a comma-separated list of task names (any alias ``task_from_name`` knows)."""
-    names = [text] if isinstance(text, str) else list(text)
-    parts = [part.strip() for name in names for part in name.split(",") if part.strip()]
-    if not parts:
-        raise EvalError("no task given: use --tasks all or e.g. --tasks parse,anomaly")
-    if any(part.lower() == "all" for part in parts):
-        return tuple(Task)
-    tasks: list[Task] = []
-    for part in parts:
-        try:
-            task = task_from_name(part)
-        except ValueError as error:
-            raise EvalError(str(error)) from None
-        if task not in tasks:
-            tasks.append(task)
-    return tuple(sorted(tasks, key=list(Task).index))
 
 
 def build_sets(options: EvalOptions) -> list[EvalSet]:

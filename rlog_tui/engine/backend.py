@@ -13,16 +13,17 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from rlog_tui.protocol import AnomalyScore, PromptFormat
+from rlog_tui.protocol.decoding import SERVED
 
 
 @dataclass(frozen=True, slots=True)
 class SamplingParams:
-    """How to sample one response. Greedy by default: the same log gives the same answer."""
+    """How to sample one response: by default as ``protocol.decoding.SERVED`` says (greedy)."""
 
-    max_tokens: int = 768
-    temperature: float = 0.0
-    top_p: float = 0.95
-    repeat_penalty: float = 1.1
+    max_tokens: int = SERVED.max_tokens
+    temperature: float = SERVED.temperature
+    top_p: float = SERVED.top_p
+    repeat_penalty: float = SERVED.repeat_penalty
     seed: int = 0
     grammar: str | None = None
     """GBNF text constraining the output (llama backend only); see ``protocol.grammar``."""

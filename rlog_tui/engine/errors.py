@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from rlog_tui.errors import ModelError
 
-class EngineError(Exception):
+
+class EngineError(ModelError):
     """Base class: the CLI prints ``str(error)`` and exits non-zero; the TUI shows it."""
 
 

@@ -33,7 +33,7 @@ from rlog_tui.protocol.scores import (
     scoring_fingerprint,
 )
 from rlog_tui.protocol.stream_parser import ParsedResponse, Segment, StreamParser, parse_response
-from rlog_tui.protocol.tasks import TASKS, Task, TaskSpec, task_from_name
+from rlog_tui.protocol.tasks import TASKS, Task, TaskSpec, parse_task_list, task_from_name
 
 __all__ = [
     "ANOMALY_LABELS",
@@ -69,6 +69,7 @@ __all__ = [
     "format_grammar",
     "label_tokens",
     "parse_response",
+    "parse_task_list",
     "score_from_logits",
     "scoring_fingerprint",
     "select_format",

@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from rlog_tui.errors import ModelError
 from rlog_tui.protocol.answers import ANOMALY_LABELS
 from rlog_tui.protocol.formats import PromptFormat
 from rlog_tui.protocol.orders import ANSWER_OPEN, OutputOrder
@@ -56,7 +57,7 @@ def scoring_fingerprint(fmt: PromptFormat = DEFAULT_FORMAT) -> str:
     return hashlib.sha256(probe.encode("utf-8")).hexdigest()[:16]
 
 
-class ScoringError(Exception):
+class ScoringError(ModelError):
     """This model's tokenizer cannot tell the two labels apart by their first token."""
 
 

@@ -8,8 +8,11 @@ three generation tasks the most common wording of the training set is the defaul
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+
+from rlog_tui.errors import UsageError
 
 
 class Task(StrEnum):
@@ -107,4 +110,22 @@ def task_from_name(name: str) -> Task:
         return Task(key)
     except ValueError:
         names = ", ".join(t.value for t in Task)
-        raise ValueError(f"unknown task {name!r}: choose one of {names}") from None
+        raise UsageError(f"unknown task {name!r}: choose one of {names}") from None
+
+
+def parse_task_list(text: str | Sequence[str] | None) -> tuple[Task, ...]:
+    """``--tasks``: ``all`` (or None) or a comma list of task names or aliases, in ``Task`` order.
+
+    Every command that takes a list of tasks (``rlog-train eval``/``sft``/``grpo``,
+    ``rlog-quantize verify``) reads it here; an empty or unknown name is a ``UsageError``.
+    """
+    if text is None:
+        return tuple(Task)
+    names = [text] if isinstance(text, str) else list(text)
+    parts = [part.strip() for name in names for part in name.split(",") if part.strip()]
+    if not parts:
+        raise UsageError("no task given: use --tasks all or e.g. --tasks parse,anomaly")
+    if any(part.lower() == "all" for part in parts):
+        return tuple(Task)
+    chosen = {task_from_name(part) for part in parts}
+    return tuple(task for task in Task if task in chosen)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
+from rlog_tui.errors import InputError
 
-class SourceError(Exception):
+
+class SourceError(InputError):
     """A log source could not be opened or read; ``str(error)`` is the one-line message."""
 
     reason = "cannot be read"

@@ -1,0 +1,107 @@
+"""What the three command-line programs share: how they fail, and the options they all spell alike.
+
+``rlog-tui``, ``rlog-train`` and ``rlog-quantize`` run their typer app through ``run_app``: an
+``RlogError`` becomes one line ``<program>: <message>`` and its exit code; click's usage errors
+keep click's message and exit 2; Ctrl-C exits 130; anything else is a bug, printed with its
+traceback and a request to report it. ``--debug`` (one option, parsed by click like any other)
+shows the traceback of a user error too. The shared option types keep one vocabulary: ``-o/--out``
+for what a command writes, ``--json`` for JSON on stdout, ``--threads 0`` for "half the cores".
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from rlog_tui.errors import EXIT_BUG, EXIT_INTERRUPTED, RlogError
+
+_debug = {"on": False}
+
+
+def _remember_debug(value: bool) -> bool:
+    _debug["on"] = _debug["on"] or bool(value)
+    return value
+
+
+DebugOption = Annotated[
+    bool,
+    typer.Option(
+        "--debug",
+        help="Show tracebacks (and llama.cpp's log) instead of one-line errors.",
+        callback=_remember_debug,
+        is_eager=True,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+ThreadsOption = Annotated[
+    int,
+    typer.Option("--threads", min=0, help="CPU threads for llama.cpp (0: half the cores)."),
+]
+
+
+class Backend(StrEnum):
+    """Where the model runs."""
+
+    LLAMA = "llama"
+    """llama.cpp in this process (the default)."""
+    OPENAI = "openai"
+    """Any OpenAI-compatible server (``--base-url``)."""
+
+
+def debug_requested() -> bool:
+    """Whether ``--debug`` was given to the command running now."""
+    return _debug["on"]
+
+
+BUG_HINT = (
+    "this is a bug in rlog, not something you did: please report it with the traceback above "
+    "and the output of `rlog-tui doctor`"
+)
+
+
+def _message(prefix: str, error: RlogError) -> str:
+    text = str(error).strip() or type(error).__name__
+    first = text.splitlines()[0]
+    return first if first.startswith(("rlog:", f"{prefix}:")) else f"{prefix}: {first}"
+
+
+def run_app(app: typer.Typer, prog: str, args: Sequence[str] | None = None) -> int:
+    """Run ``app`` as program ``prog`` and return its exit status (the one failure policy).
+
+    One-line errors start ``rlog:`` for ``rlog-tui`` (what users grep for), else ``<prog>:``.
+    """
+    _debug["on"] = False
+    prefix = "rlog" if prog == "rlog-tui" else prog
+    try:
+        arguments = list(args) if args is not None else None
+        code = app(args=arguments, prog_name=prog, standalone_mode=False)
+        return code if isinstance(code, int) else 0
+    except typer.Exit as exit_:
+        return exit_.exit_code
+    except SystemExit as exit_:  # argparse inside a command (the trainers' run configs)
+        return exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+    except typer.TyperException as error:  # click's usage errors (typer vendors click)
+        error.show()
+        return error.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo(f"{prefix}: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except RlogError as error:
+        if _debug["on"]:
+            traceback.print_exc()
+        typer.echo(_message(prefix, error), err=True)
+        return error.exit_code
+    except Exception:
+        traceback.print_exc()
+        typer.echo(f"{prefix}: {BUG_HINT}", err=True)
+        return EXIT_BUG
+
+
+def main_for(app: typer.Typer, prog: str) -> None:
+    """A console-script entry point: ``run_app`` then exit with its status."""
+    sys.exit(run_app(app, prog))

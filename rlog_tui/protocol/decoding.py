@@ -1,0 +1,39 @@
+"""How a response is decoded, in every path that decodes one: the settings live here, once.
+
+The engine (TUI, ``analyze``, ``rlog-train eval``), the HF evaluator, GRPO's rollouts and
+``rlog-quantize verify`` all take their temperature, top-p, repetition penalty and token budget
+from this module, so a model is trained (rollouts), measured (eval, verify) and served with the
+same decoding. Served answers are greedy (the same log gives the same answer); GRPO samples
+around the same policy at R-Log's temperature to explore. The repetition penalty is
+llama.cpp's 1.1 (what every figure in the README was measured with); HF applies it over the
+whole sequence where llama.cpp looks back 64 tokens, the one difference left between paths.
+Fast and full mode decode alike: fast mode only stops at ``</answer>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_TOKENS = 768
+"""The longest response, in tokens, unless a caller asks for another budget."""
+REPEAT_PENALTY = 1.1
+
+
+@dataclass(frozen=True, slots=True)
+class Decoding:
+    """One way to decode: greedy when ``temperature`` is 0."""
+
+    temperature: float
+    top_p: float
+    repeat_penalty: float
+    max_tokens: int
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0.0
+
+
+SERVED = Decoding(temperature=0.0, top_p=0.95, repeat_penalty=REPEAT_PENALTY, max_tokens=MAX_TOKENS)
+"""Answers the user reads, and every evaluation of them: greedy."""
+ROLLOUT = Decoding(temperature=0.8, top_p=1.0, repeat_penalty=REPEAT_PENALTY, max_tokens=512)
+"""GRPO's sampled group (R-Log's temperature 0.8), with the penalty served answers get."""

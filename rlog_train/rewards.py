@@ -26,7 +26,14 @@ from typing import Any
 
 from rlog_train.metrics.parsing import template_f1
 from rlog_train.metrics.text_overlap import overlap_scores
-from rlog_tui.protocol import TASKS, OutputOrder, Task, check_answer, parse_response
+from rlog_tui.protocol import (
+    TASKS,
+    OutputOrder,
+    Task,
+    answer_problems,
+    check_answer,
+    parse_response,
+)
 
 FORMAT_OK = 0.1
 FORMAT_BAD = -1.0
@@ -78,8 +85,7 @@ def score(
     format_score = FORMAT_OK if parsed.format_ok else FORMAT_BAD
     answer = check_answer(task, parsed.answer)
     if not parsed.format_ok or not answer.valid:
-        problems = parsed.problems + ((answer.problem,) if answer.problem else ())
-        return RewardBreakdown(format_score, ANSWER_BAD, "", problems)
+        return RewardBreakdown(format_score, ANSWER_BAD, "", answer_problems(parsed, answer))
     return RewardBreakdown(format_score, _answer_score(task, answer.text, label, log), answer.text)
 
 

@@ -27,7 +27,7 @@ from rlog_tui.config import Settings
 from rlog_tui.engine import Done, Engine, EngineEvent, Failed, Job, Request, Started, Tokens
 from rlog_tui.engine.backend import SamplingParams
 from rlog_tui.engine.worker import EngineState
-from rlog_tui.protocol import TASKS, OutputOrder, Prompt, Task
+from rlog_tui.protocol import TASKS, OutputOrder, Prompt, Task, answer_problems
 from rlog_tui.screener import Screener, SourceTemplates
 from rlog_tui.selection import DEFAULT_LAST
 from rlog_tui.source import Appended, Deleted, FileWatcher, LogFile, Rotated, SourceEvent, Truncated
@@ -527,9 +527,7 @@ def _done_status(event: Done) -> str:
     stats = event.stats
     if event.cancelled:
         return "cancelled."
-    problems = list(event.parsed.problems) + (
-        [event.answer.problem] if event.answer.problem else []
-    )
+    problems = answer_problems(event.parsed, event.answer)
     verdict = "well-formed" if not problems else "malformed: " + "; ".join(problems)
     answer_time = f", answer after {stats.time_to_answer:.1f}s" if stats.time_to_answer else ""
     return (

@@ -24,7 +24,7 @@ from rlog_tui.engine.factory import start_engine
 from rlog_tui.engine.worker import Request
 from rlog_tui.errors import EXIT_BAD_ANSWER, EXIT_ERROR, UsageError
 from rlog_tui.models import ModelChoice, resolve_model, thresholds_for
-from rlog_tui.protocol import TASKS, Task, served_order
+from rlog_tui.protocol import TASKS, Task, answer_problems, served_order
 from rlog_tui.selection import apply_selection, make_selection
 from rlog_tui.source import LogFile
 
@@ -294,8 +294,7 @@ def analyze(
             "citations": _citations(done, selected),
             "answer_valid": done.answer.valid,
             "well_formed": done.parsed.well_formed,
-            "problems": list(done.parsed.problems)
-            + ([done.answer.problem] if done.answer.problem else []),
+            "problems": list(answer_problems(done.parsed, done.answer)),
             "notice": done.prompt_notice,
             "stats": {
                 "prompt_tokens": done.stats.prompt_tokens,
@@ -312,7 +311,7 @@ def analyze(
         typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
     if not (done.parsed.well_formed and done.answer.valid):
         if not as_json:
-            problems = "; ".join([*done.parsed.problems, done.answer.problem]).strip("; ")
+            problems = "; ".join(answer_problems(done.parsed, done.answer))
             typer.echo(f"rlog: the model's answer is malformed: {problems}", err=True)
         raise typer.Exit(EXIT_BAD_ANSWER)
 

@@ -15,7 +15,14 @@ from typing import Any
 from rlog_train.data import Example
 from rlog_train.metrics import overlap_scores, template_f1
 from rlog_train.rewards import score
-from rlog_tui.protocol import OutputOrder, Prompt, Task, check_answer, parse_response
+from rlog_tui.protocol import (
+    OutputOrder,
+    Prompt,
+    Task,
+    answer_problems,
+    check_answer,
+    parse_response,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +116,7 @@ def make_record(set_name: str, example: Example, generation: Generation) -> Exam
         order,
         stopped_after_answer=stopped,
     )
-    problems = list(parsed.problems) + ([answer.problem] if answer.problem else [])
+    problems = list(answer_problems(parsed, answer))
     return ExampleRecord(
         set=set_name,
         task=example.task.value,

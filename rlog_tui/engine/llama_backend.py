@@ -15,14 +15,13 @@ from pathlib import Path
 
 from rlog_tui.engine.backend import Chunk, SamplingParams
 from rlog_tui.engine.errors import (
-    AdapterMismatch,
     EngineError,
     ModelLoadFailed,
     ModelNotFound,
     ScoringUnsupported,
 )
-from rlog_tui.engine.llama_log import last_error, python_stderr_to_logging, route_llama_logs
-from rlog_tui.engine.llama_open import open_llama
+from rlog_tui.engine.llama_log import python_stderr_to_logging, route_llama_logs
+from rlog_tui.engine.llama_open import adapter_mismatch, open_llama
 from rlog_tui.protocol import (
     AnomalyScore,
     LabelTokens,
@@ -92,13 +91,6 @@ def check_gguf(path: Path, what: str) -> None:
         raise ModelLoadFailed(f"{what} is not a GGUF file (bad magic {magic!r}): {path}")
 
 
-def _adapter_mismatch(settings: LlamaSettings) -> AdapterMismatch:
-    reason = last_error().split(": ")[-1] or "other architecture, tensor names or shapes"
-    return AdapterMismatch(
-        f"adapter {settings.adapter_path} does not fit model {settings.model_path} ({reason})"
-    )
-
-
 def _outputs_for_drafts(llama, window: int) -> None:
     """Let prompt-lookup verify drafts without logits at every prompt position.
 
@@ -165,16 +157,11 @@ class LlamaBackend:
                 )
         except (ValueError, RuntimeError) as error:
             if settings.adapter_path is not None and "LoRA" in str(error):
-                raise _adapter_mismatch(settings) from None
+                raise adapter_mismatch(settings.adapter_path, settings.model_path) from None
             raise ModelLoadFailed(
                 f"llama.cpp could not load {settings.model_path}: corrupt, truncated or "
                 "unsupported GGUF"
             ) from None
-        # llama-cpp-python 0.3.36 tests the adapter pointer with `is None`, which a NULL ctypes
-        # pointer never is: a rejected adapter would be silently ignored without this check.
-        if settings.adapter_path is not None and not self._llama._lora_adapter:
-            self._llama.close()
-            raise _adapter_mismatch(settings)
         if draft_model is not None:
             try:
                 _outputs_for_drafts(self._llama, 1 + settings.draft_tokens)

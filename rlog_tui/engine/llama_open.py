@@ -19,6 +19,8 @@ from rlog_tui.engine.cpu_features import (
     decide_model_params,
     read_cpu_flags,
 )
+from rlog_tui.engine.errors import AdapterMismatch
+from rlog_tui.engine.llama_log import last_error
 
 _PATCH_LOCK = threading.Lock()
 
@@ -56,8 +58,23 @@ def _default_params(params: ModelParams):
 
 
 def open_llama(params: ModelParams | None = None, **kwargs: Any):
-    """`llama_cpp.Llama(**kwargs)` with `params` (default: this machine's decision) applied."""
+    """`llama_cpp.Llama(**kwargs)` with `params` (default: this machine's decision) applied.
+
+    A `lora_path` llama.cpp rejects raises ``AdapterMismatch``: llama-cpp-python 0.3.36 tests
+    the adapter pointer with `is None`, which a NULL ctypes pointer never is, so a rejected
+    adapter would otherwise be silently ignored. Every caller gets this check here, once.
+    """
     import llama_cpp
 
     with _default_params(params or model_params_here()):
-        return llama_cpp.Llama(**kwargs)
+        llama = llama_cpp.Llama(**kwargs)
+    if kwargs.get("lora_path") and not llama._lora_adapter:
+        llama.close()
+        raise adapter_mismatch(kwargs["lora_path"], kwargs.get("model_path"))
+    return llama
+
+
+def adapter_mismatch(adapter: object, model: object) -> AdapterMismatch:
+    """The one-line error for an adapter llama.cpp will not apply to ``model``, with its reason."""
+    reason = last_error().split(": ")[-1] or "other architecture, tensor names or shapes"
+    return AdapterMismatch(f"adapter {adapter} does not fit model {model} ({reason})")

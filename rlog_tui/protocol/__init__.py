@@ -32,7 +32,13 @@ from rlog_tui.protocol.scores import (
     score_from_logits,
     scoring_fingerprint,
 )
-from rlog_tui.protocol.stream_parser import ParsedResponse, Segment, StreamParser, parse_response
+from rlog_tui.protocol.stream_parser import (
+    ParsedResponse,
+    Segment,
+    StreamParser,
+    answer_problems,
+    parse_response,
+)
 from rlog_tui.protocol.tasks import TASKS, Task, TaskSpec, parse_task_list, task_from_name
 
 __all__ = [
@@ -64,6 +70,7 @@ __all__ = [
     "Task",
     "TaskSpec",
     "Thresholds",
+    "answer_problems",
     "build_prompt",
     "check_answer",
     "format_grammar",

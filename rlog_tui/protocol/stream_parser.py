@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from rlog_tui.protocol.answers import Answer
 from rlog_tui.protocol.orders import (
     ANSWER_CLOSE,
     ANSWER_OPEN,
@@ -193,3 +194,11 @@ def parse_response(
     parser = StreamParser(order)
     parser.feed(text)
     return parser.close(stopped_after_answer=stopped_after_answer)
+
+
+def answer_problems(parsed: ParsedResponse, answer: Answer) -> tuple[str, ...]:
+    """Everything wrong with a response: its form (tags, order) and then its answer's schema.
+
+    The one list the CLI, the TUI's status line, the evaluator and the reward all report.
+    """
+    return parsed.problems + ((answer.problem,) if answer.problem else ())

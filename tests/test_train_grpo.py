@@ -47,17 +47,16 @@ def test_grpo_scores_real_generations_with_the_joint_reward(sft_adapter, tmp_pat
     tiny, adapter = sft_adapter
     seen: list[tuple[str, float]] = []
 
+    example = EXAMPLES[0]
+    orders_seen: set[str] = set()
+
     def watched_joint_reward(completions, **kwargs):
+        """The trainer hands the reward each completion with its own example's truth."""
         rewards = joint_reward(completions, **kwargs)
         for i, completion in enumerate(completions):
-            expected = score(
-                kwargs["task"][i],
-                completion,
-                kwargs["answer"][i],
-                kwargs["log"][i],
-                kwargs["order"][i],
-            ).total
-            assert rewards[i] == expected
+            assert Task(kwargs["task"][i]) is example.task
+            assert kwargs["answer"][i] == example.label and kwargs["log"][i] == example.input
+            orders_seen.add(str(kwargs["order"][i]))
             seen.append((completion, rewards[i]))
         return rewards
 
@@ -76,6 +75,7 @@ def test_grpo_scores_real_generations_with_the_joint_reward(sft_adapter, tmp_pat
     result = train_grpo(config, examples=EXAMPLES, reward_funcs=[watched_joint_reward])
     assert result.global_step == 2 and result.rows == 2  # one example, both orders
     assert len(seen) == 4 and all(isinstance(text, str) and text for text, _ in seen)
+    assert orders_seen == {order.value for order in OutputOrder}
     assert any("reward" in m for m in result.metrics)
     out = result.output_dir
     assert json.loads((out / "run_config.json").read_text())["num_generations"] == 2

@@ -131,6 +131,18 @@ def _expand(args: list[str]) -> list[str]:
     return out
 
 
+def _mapping(text: str) -> dict[str, Any]:
+    """A mapping flag's value, written as YAML or JSON: ``{anomaly: 100}``."""
+    import argparse
+
+    import yaml
+
+    value = yaml.safe_load(text)
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a mapping like {{anomaly: 100}}, got {text!r}")
+    return value
+
+
 def parse_run_config(cls: type[T], args: Sequence[str], prog: str) -> T:
     """A run config from the command line, through TRL's own parser (``TrlParser``).
 
@@ -146,6 +158,8 @@ def parse_run_config(cls: type[T], args: Sequence[str], prog: str) -> T:
     for action in parser._actions:  # argparse has no public way to set a help text afterwards
         if action.dest in types and not action.help:
             action.help = docs.get(action.dest) or f"{types[action.dest]}."
+        if action.dest in types and "dict" in types[action.dest]:
+            action.type = _mapping  # the parser would call dict() on the string
     parser.add_argument("--config", help="YAML file of run options (flags override it).")
     expanded = _expand(list(args))
     try:

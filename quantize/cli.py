@@ -221,11 +221,10 @@ def verify(
     ] = None,
 ) -> None:
     """Agreement with the reference, decode speed, time to answer, size: ref and cand, one run."""
-    from rlog_tui.files import write_text_atomic
-
     from quantize.verify import ModelSpec, efficacy_hook
     from quantize.verify import verify as run_verify
     from rlog_tui.config import default_threads
+    from rlog_tui.files import write_text_atomic
 
     chosen = parse_task_list(tasks)
     with system_refusals(), progress_bar("verify") as update:

@@ -1,20 +1,22 @@
 """The one-GPU R-Log recipe: cold start on the full training set → bounded GRPO → adapter → eval.
 
-Why two modes: the GPU machine has no network, no research data and receives at most 64 MiB per
-call, so everything it needs is prepared here first.
+Why several modes: the GPU machine has no network, no research data, receives at most 64 MiB per
+call and runs a call for at most 10 minutes, so everything it needs is prepared here first, cut
+into checksummed parts (``rlog_train.gpu_recipe.carry``), and the run there is guarded by a
+deadline (``rlog_train.gpu_recipe.guarded_run``). ``scripts/gpu_recipe.sh`` drives these modes:
 
-    # CPU side: compact base (trimmed vocabulary) + training and evaluation examples
-    python scripts/gpu_recipe.py prepare recipe_in --base model.gguf --body gguf
-    # GPU side (one H100, well inside 12 minutes): writes adapter, eval.json, timings.json
-    python scripts/gpu_recipe.py run recipe_in --out "$OUT"
+    prepare FOLDER       CPU side: compact base (trimmed vocabulary), train/eval examples,
+                         each task's rollout cap (recipe.json)
+    parts FOLDER ROOT    cut FOLDER into ROOT/callN/ slices that fit the calls, with manifests
+    smoke ROOT           device call 1: imports of the run path, GPU, versions, slices' sha256
+    check ROOT           a later carrying call: the slices so far are there and intact
+    join ROOT TARGET     training call: every slice's sha256, then the inputs rebuilt in TARGET
+    run TARGET --out D   training call: SFT → $OUT/sft → GRPO → $OUT/grpo, under --deadline
 
-``prepare`` writes ``base/`` (``rlog_train.gguf_base.build_compact_base`` over every prompt and
-completion the run will see: all tasks, both orders, plus the evaluation prompts), ``train.json``
-and ``eval.json`` (examples), and ``recipe.json`` (what was prepared). ``run`` trains with the same
-``rlog_train.sft``/``rlog_train.grpo`` code the CLI runs, then evaluates a fixed-seed sample of the
-test splits with batched HF generation (left padding), scored by ``rlog_train.rewards.score`` and
-``rlog_train.metrics``, and prints a short table last. ``--tiny`` shrinks every size so the whole
-path runs on a CPU in seconds (``tests/test_gpu_recipe.py``).
+``run`` trains with the same ``rlog_train.sft``/``rlog_train.grpo`` code the CLI runs, evaluates a
+fixed-seed sample of the test splits with batched HF generation, scored by the evaluator's own
+judge, and prints a short table last. ``--tiny`` shrinks every size so the whole path runs on a
+CPU (``tests/test_gpu_recipe.py``, ``scripts/gpu_recipe.sh rehearse``).
 """
 
 from __future__ import annotations
@@ -22,53 +24,30 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from rlog_train.gpu_recipe.guarded_run import TINY, RunSizes, completion_cap
+from rlog_tui.protocol import OutputOrder
 
-@dataclass
-class RunSizes:
-    """How much work each stage does; the defaults fit one H100 well inside 12 minutes."""
-
-    sft_epochs: float = 1.0
-    sft_batch: int = 16
-    sft_lr: float = 2e-4
-    max_length: int = 1536
-    grpo_steps: int = 12
-    grpo_prompts: int = 256
-    num_generations: int = 8
-    grpo_batch: int = 32
-    grpo_lr: float = 4e-7
-    max_prompt_length: int = 1024
-    max_completion_length: int = 384
-    eval_new_tokens: int = 384
-    eval_batch: int = 64
-    orders: str = "both"
-
-
-TINY = RunSizes(
-    sft_epochs=2.0,
-    sft_batch=2,
-    sft_lr=1e-3,
-    max_length=1024,
-    grpo_steps=1,
-    grpo_prompts=2,
-    num_generations=2,
-    grpo_batch=2,
-    grpo_lr=1e-4,
-    max_prompt_length=1024,
-    max_completion_length=8,
-    eval_new_tokens=8,
-    eval_batch=4,
+RUN_PATH_MODULES = (
+    "trl",
+    "datasets",
+    "peft",
+    "gguf",
+    "rlog_train.sft",
+    "rlog_train.grpo",
+    "rlog_train.evaluate.hf_runner",
+    "rlog_train.gpu_recipe.guarded_run",
 )
+"""What the smoke call imports: the run path's entry points (the run itself imports the rest)."""
 
 
 # --- prepare (CPU side) -------------------------------------------------------------------------
@@ -126,6 +105,7 @@ def prepare(
         pack_tokenizer=True,
     )
     summary = {
+        "completion_caps": completion_caps(rows, tokenizer),
         "base": str(base),
         "train_examples": len(train),
         "train_rows": len(rows),
@@ -134,6 +114,15 @@ def prepare(
     }
     (out / "recipe.json").write_text(json.dumps(summary, indent=2))
     return summary
+
+
+def completion_caps(rows: list[dict], tokenizer) -> dict[str, int]:
+    """Each task's GRPO rollout cap, from its answer-first targets' lengths in tokens."""
+    lengths = defaultdict(list)
+    for row in rows:
+        if row["order"] == OutputOrder.ANSWER_FIRST.value:
+            lengths[row["task"]].append(len(tokenizer(row["completion"])["input_ids"]))
+    return {task: completion_cap(values) for task, values in sorted(lengths.items())}
 
 
 def _config_of(base: str):
@@ -145,93 +134,89 @@ def _config_of(base: str):
     return AutoConfig.from_pretrained(base)
 
 
+# --- device calls ------------------------------------------------------------------------------
+
+
+def smoke(carry_root: Path, calls: set[int], allow_cpu: bool = False) -> int:
+    """Device call 1: the run path imports, the GPU is there, versions, the slices so far."""
+    import importlib
+    from importlib.metadata import PackageNotFoundError, version
+
+    from rlog_train.gpu_recipe.carry import check_parts, read_manifest
+    from rlog_train.gpu_recipe.imports import missing_on_machine
+    from rlog_train.gpu_recipe.machine import CARRIED, REHEARSED
+
+    started = time.time()
+    for name in RUN_PATH_MODULES:
+        importlib.import_module(name)
+    import torch
+
+    print(f"python {sys.version.split()[0]}; imports of the run path ok")
+    for name in sorted({*REHEARSED, *CARRIED}):
+        try:
+            found = version(name)
+        except PackageNotFoundError:
+            found = "MISSING"
+        wanted = REHEARSED.get(name) or CARRIED.get(name)
+        flag = "" if found.split("+")[0] == wanted else f"   (rehearsed with {wanted})"
+        print(f"  {name} {found}{flag}")
+    missing = missing_on_machine(sys.modules)
+    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else None
+    print(f"GPU: {gpu or 'NONE'}")
+    if calls:
+        check_parts(carry_root, read_manifest(carry_root), calls)
+        print(f"slices of call(s) {sorted(calls)}: sha256 ok")
+    print(f"smoke took {time.time() - started:.1f} s")
+    if missing or (gpu is None and not allow_cpu):
+        print(f"SMOKE FAILED: missing {missing or '-'}, GPU {gpu}")
+        return 1
+    print("SMOKE OK" + ("" if gpu else " (no GPU: CPU rehearsal)"))
+    return 0
+
+
+def calls(carry_root: Path) -> int:
+    """Print the plan of calls, after checking that each call still fits (the tree grows)."""
+    from rlog_train.gpu_recipe.carry import read_manifest, tree_bytes
+    from rlog_train.gpu_recipe.machine import CALL_BYTES, MIB
+    from rlog_train.gpu_recipe.plan import render_calls
+
+    manifest = read_manifest(carry_root)
+    tree = tree_bytes(Path.cwd())
+    wheels = sum(p.stat().st_size for p in (carry_root / "whl").glob("*.whl"))
+    sizes = []
+    for call in range(1, manifest["calls"] + 1):
+        parts = sum(p["size"] for p in manifest["parts"] if p["call"] == call)
+        total = (
+            tree + wheels + parts + (carry_root / f"call{call}" / "manifest.json").stat().st_size
+        )
+        sizes.append(total)
+        print(
+            f"# call {call} carries {total / MIB:.1f} MiB (tree {tree / MIB:.1f}, wheels "
+            f"{wheels / MIB:.1f}, slices {parts / MIB:.1f}) of {CALL_BYTES / MIB:.0f}"
+        )
+    print(render_calls(manifest["calls"]))
+    if max(sizes) > CALL_BYTES:
+        print("OVER THE LIMIT: the working tree grew; run scripts/gpu_recipe.sh prepare again")
+        return 1
+    return 0
+
+
+def _call_set(text: str) -> set[int]:
+    """``"0"`` → none, ``"2"`` → {2}, ``"1-3"`` → {1, 2, 3}."""
+    first, _, last = text.partition("-")
+    return set(range(int(first), int(last or first) + 1)) - {0}
+
+
 # --- run (GPU side) -----------------------------------------------------------------------------
 
 
-def run(inputs: Path, out: Path, sizes: RunSizes, seed: int = 0) -> dict:
-    """Cold start → GRPO → adapter → batched evaluation; returns the eval record."""
-    import torch
+def run(inputs: Path, out: Path, sizes: RunSizes, deadline: float, seed: int = 0) -> dict:
+    """The guarded run (``rlog_train.gpu_recipe.guarded_run``); prints the table last."""
+    from rlog_train.gpu_recipe.guarded_run import guarded_run
 
-    from rlog_train.formatting import read_examples
-    from rlog_train.grpo import GRPORunConfig, train_grpo
-    from rlog_train.sft import train_sft
-    from rlog_train.sft_config import SFTRunConfig
-
-    torch.backends.cuda.matmul.allow_tf32 = True
-    out.mkdir(parents=True, exist_ok=True)
-    work = Path(os.environ.get("RECIPE_WORK", "/tmp/rlog_recipe"))
-    shutil.rmtree(work, ignore_errors=True)
-    timings: dict[str, float] = {}
-    start = time.perf_counter()
-    base = str(inputs / "base")
-    never = 10**9
-
-    sft = train_sft(
-        SFTRunConfig(
-            base=base,
-            output_dir=str(work / "sft"),
-            examples_file=str(inputs / "train.json"),
-            orders=sizes.orders,
-            epochs=sizes.sft_epochs,
-            batch_size=sizes.sft_batch,
-            learning_rate=sizes.sft_lr,
-            max_length=sizes.max_length,
-            logging_steps=10,
-            save_steps=never,
-            seed=seed,
-        )
-    )
-    timings["sft_s"] = time.perf_counter() - start
-    mark = time.perf_counter()
-    grpo = train_grpo(
-        GRPORunConfig(
-            base=base,
-            adapter=str(sft.output_dir),
-            output_dir=str(work / "grpo"),
-            examples_file=str(inputs / "train.json"),
-            limit=sizes.grpo_prompts,
-            orders=sizes.orders,
-            num_generations=sizes.num_generations,
-            batch_size=sizes.grpo_batch,
-            learning_rate=sizes.grpo_lr,
-            max_steps=sizes.grpo_steps,
-            max_prompt_length=sizes.max_prompt_length,
-            max_completion_length=sizes.max_completion_length,
-            save_steps=never,
-            seed=seed,
-        )
-    )
-    timings["grpo_s"] = time.perf_counter() - mark
-    for name in ("adapter_model.safetensors", "adapter_config.json"):
-        shutil.copy(grpo.output_dir / name, out / name)
-    shutil.copy(sft.output_dir / "metrics.jsonl", out / "sft_metrics.jsonl")
-    shutil.copy(grpo.output_dir / "metrics.jsonl", out / "grpo_metrics.jsonl")
-
-    mark = time.perf_counter()
-    examples = read_examples(inputs / "eval.json")
-    record = evaluate(base, str(grpo.output_dir), examples, sizes)
-    timings["eval_s"] = time.perf_counter() - mark
-    timings["total_s"] = time.perf_counter() - start
-    timings = {key: round(value, 1) for key, value in timings.items()}
-    record.update(
-        timings=timings,
-        sft={"rows": sft.rows, "steps": sft.global_step, "loss": _losses(sft.metrics)},
-        grpo={"prompts": grpo.rows, "steps": grpo.global_step, "reward": _rewards(grpo.metrics)},
-        sizes=asdict(sizes),
-        device=torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu",
-    )
-    (out / "eval.json").write_text(json.dumps(record, indent=2))
-    (out / "timings.json").write_text(json.dumps(timings, indent=2))
+    record = guarded_run(inputs, out, sizes, deadline, evaluate, seed)
     print(table(record))
     return record
-
-
-def _losses(metrics: list[dict]) -> list[float]:
-    return [m["loss"] for m in metrics if "loss" in m]
-
-
-def _rewards(metrics: list[dict]) -> list[float]:
-    return [m["reward"] for m in metrics if "reward" in m]
 
 
 def evaluate(base: str, adapter: str, examples: list, sizes: RunSizes) -> dict:
@@ -244,6 +229,11 @@ def evaluate(base: str, adapter: str, examples: list, sizes: RunSizes) -> dict:
     by_task = defaultdict(list)
     for example in examples:
         by_task[example.task].append(example)
+    if sizes.eval_limit:  # a dry run: the cheapest examples of each task
+        by_task = {
+            task: sorted(items, key=lambda e: len(e.input))[: sizes.eval_limit]
+            for task, items in by_task.items()
+        }
     sets = [EvalSet(task, "test", items, len(items), 0) for task, items in by_task.items()]
     rows, samples = [], []
     for order in parse_orders(sizes.orders):
@@ -279,18 +269,29 @@ def evaluate(base: str, adapter: str, examples: list, sizes: RunSizes) -> dict:
 
 
 def table(record: dict) -> str:
-    """The short Markdown table printed last."""
+    """The Markdown table printed last: each evaluated stage's rows, then the stages' times."""
     lines = [
-        "| task | order | n | format ok | answer score | reward |",
-        "|---|---|---|---|---|---|",
+        "| stage | task | order | n | format ok | answer score | reward |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for row in record["rows"]:
-        lines.append(
-            f"| {row['task']} | {row['order']} | {row['n']} | {row['format_ok']:.0%} | "
-            f"{row['answer_score']:+.3f} | {row['reward']:+.3f} |"
-        )
-    timings = record.get("timings", {})
-    lines.append("timings (s): " + ", ".join(f"{k} {v}" for k, v in timings.items()))
+    stages = record["stages"]
+    for stage in ("sft_eval", "grpo_eval"):
+        for row in stages.get(stage, {}).get("rows", []):
+            lines.append(
+                f"| {stage.removesuffix('_eval')} | {row['task']} | {row['order']} | {row['n']} | "
+                f"{row['format_ok']:.0%} | {row['answer_score']:+.3f} | {row['reward']:+.3f} |"
+            )
+    times = [
+        f"{name} {facts['seconds']}" + (" (guard)" if facts.get("stopped_by_guard") else "")
+        for name, facts in stages.items()
+        if "seconds" in facts
+    ]
+    skipped = [
+        f"{name} skipped: {facts['skipped']}"
+        for name, facts in stages.items()
+        if "skipped" in facts
+    ]
+    lines.append("seconds: " + ", ".join(times) + "".join(f"; {s}" for s in skipped))
     return "\n".join(lines)
 
 
@@ -306,9 +307,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", type=Path)
     p.add_argument("--train-file", type=Path, help="examples JSON instead of the data folder")
     p.add_argument("--eval-file", type=Path, help="examples JSON instead of the test splits")
-    r = sub.add_parser("run", help="GPU side: cold start → GRPO → adapter → eval")
+    c = sub.add_parser("parts", help="CPU side: cut FOLDER into slices that fit the calls")
+    c.add_argument("folder", type=Path)
+    c.add_argument("carry_root", type=Path)
+    c.add_argument("--common-bytes", type=int, default=0, help="carried by every call (wheels)")
+    for name, helps in (("smoke", "device call 1"), ("check", "a later carrying call")):
+        s = sub.add_parser(name, help=helps)
+        s.add_argument("carry_root", type=Path)
+        s.add_argument("--calls", default="1", help="calls whose slices to check: 0, 2 or 1-3")
+        s.add_argument("--allow-cpu", action="store_true", help="no GPU is fine (the rehearsal)")
+    k = sub.add_parser("calls", help="the plan of device calls for the slices in CARRY_ROOT")
+    k.add_argument("carry_root", type=Path)
+    j = sub.add_parser("join", help="training call: check every slice, rebuild the inputs")
+    j.add_argument("carry_root", type=Path)
+    j.add_argument("target", type=Path)
+    r = sub.add_parser("run", help="GPU side: cold start → GRPO → adapter → eval, guarded")
     r.add_argument("folder", type=Path)
     r.add_argument("--out", type=Path, default=Path(os.environ.get("OUT", "recipe_out")))
+    r.add_argument("--deadline", type=float, help="seconds since the epoch when all must be done")
+    r.add_argument("--budget-s", type=float, help="or: seconds from now")
     r.add_argument("--tiny", action="store_true", help="tiny sizes: a CPU dry run")
     r.add_argument("--seed", type=int, default=0)
     for name, value in asdict(RunSizes()).items():
@@ -333,12 +350,51 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(json.dumps(summary, indent=2))
         return 0
+    from rlog_train.gpu_recipe.carry import CarryError
+
+    try:
+        return _device_mode(args)
+    except CarryError as error:
+        print(f"gpu_recipe {args.mode}: {error}", file=sys.stderr)
+        return 3
+
+
+def _device_mode(args: argparse.Namespace) -> int:
+    from rlog_train.gpu_recipe import carry
+
+    if args.mode == "parts":
+        capacity = carry.call_capacity(carry.tree_bytes(Path.cwd()), args.common_bytes)
+        manifest = carry.write_parts(args.folder, args.carry_root, capacity)
+        print(json.dumps({"calls": manifest["calls"], "capacity": capacity}))
+        return 0
+    if args.mode == "calls":
+        return calls(args.carry_root)
+    if args.mode == "smoke":
+        return smoke(args.carry_root, _call_set(args.calls), args.allow_cpu)
+    if args.mode == "check":
+        carry.check_parts(
+            args.carry_root, carry.read_manifest(args.carry_root), _call_set(args.calls)
+        )
+        print(f"slices of call(s) {args.calls}: sha256 ok")
+        return 0
+    if args.mode == "join":
+        manifest = carry.join(args.carry_root, args.target)
+        print(
+            f"joined {len(manifest['files'])} files from {len(manifest['parts'])} slices, sha256 ok"
+        )
+        return 0
     sizes = TINY if args.tiny else RunSizes()
     overrides = {
         name: getattr(args, name) for name in asdict(sizes) if getattr(args, name, None) is not None
     }
     sizes = RunSizes(**{**asdict(sizes), **overrides})
-    run(args.folder, args.out, sizes, args.seed)
+    if args.deadline is None and args.budget_s is None:
+        print(
+            "gpu_recipe run: give --deadline (from the call's limit) or --budget-s", file=sys.stderr
+        )
+        return 2
+    deadline = args.deadline if args.deadline is not None else time.time() + args.budget_s
+    run(args.folder, args.out, sizes, deadline, args.seed)
     return 0
 
 

@@ -19,23 +19,31 @@ from rlog_tui.protocol import Task
 AB, NO = "abnormal", "normal"
 
 
-def test_flag_threshold_maximises_f1_halfway_to_the_next_score():
+def test_flag_threshold_lets_at_most_the_false_alarm_share_of_normal_items_through():
     scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05]
     truths = [AB, NO, AB, AB, NO, NO, AB, NO, NO, NO]
-    # F1 flagging >= 0.9: 0.40, 0.8: 0.33, 0.7: 0.57, 0.6: 0.75 (best), 0.5: 0.67, 0.3: 0.73
+    # 6 normal items, floor(5% of 6) = 0 may score >= flag: halfway above the highest (0.8)
     thresholds = fit_thresholds(scores, truths)
-    assert thresholds.flag == pytest.approx(0.55)
+    assert thresholds.flag == pytest.approx(0.85)
+    # a third may (2 of 6): the third highest normal score, 0.4, stays below, 0.5 is flagged
+    assert fit_thresholds(scores, truths, false_alarm_share=1 / 3).flag == pytest.approx(0.45)
     # 4 abnormal items, floor(5% of 4) = 0 may fall below clear: the lowest abnormal score
     assert thresholds.clear == 0.3
-    # a quarter may: the second lowest abnormal score, 0.6, capped at the flag threshold
-    assert fit_thresholds(scores, truths, miss_share=0.25).clear == pytest.approx(0.55)
+    # a quarter may: the second lowest abnormal score, 0.6, under the flag threshold
+    assert fit_thresholds(scores, truths, miss_share=0.25).clear == pytest.approx(0.6)
 
 
-def test_equal_f1_goes_to_the_highest_threshold_and_flagging_all_sits_at_the_lowest_score():
-    # flagging >= 0.9 and flagging everything both give F1 2/3: the fewer flags win
-    assert fit_thresholds([0.9, 0.5, 0.4, 0.1], [AB, NO, NO, AB]).flag == pytest.approx(0.7)
-    # only flagging everything reaches the best F1 (0.8)
-    assert fit_thresholds([0.9, 0.8, 0.1], [AB, NO, AB]).flag == 0.1
+def test_flag_threshold_does_not_move_with_how_common_anomalies_are():
+    """Ten times the anomalies (a richer calibration set) leave the false-alarm threshold where
+    it was; the threshold of best F1 would fall."""
+    normal = [0.05 * k for k in range(20)]  # 0.0 … 0.95
+    few = fit_thresholds([*normal, 0.97, 0.6], [NO] * 20 + [AB] * 2)
+    many = fit_thresholds([*normal] + [0.97, 0.6] * 10, [NO] * 20 + [AB] * 20)
+    assert few.flag == many.flag == pytest.approx(0.925)  # floor(5% of 20) = 1 normal above
+
+
+def test_no_score_above_the_kept_normal_puts_the_flag_halfway_to_one():
+    assert fit_thresholds([0.2, 0.4, 0.4], [AB, NO, NO]).flag == pytest.approx(0.7)
 
 
 def test_calibration_needs_both_labels():

@@ -34,7 +34,8 @@ prepare() {
   rm -rf "$GPU" && mkdir -p "$GPU"
   nice -n 10 "$PY" scripts/gpu_recipe.py prepare "$GPU/in" --body gguf "$@"
   # shellcheck disable=SC2046
-  python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
+  python3 -m pip download -q --no-deps --only-binary=:all: \
+    --python-version "$("$PY" -c 'from rlog_train.gpu_recipe.machine import PYTHON; print(PYTHON)')" \
     --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
     --platform manylinux2014_x86_64 -d "$GPU/whl" $(pins CARRIED) 2>&1 | quiet_pip
   common=$(cat "$GPU"/whl/*.whl | wc -c)

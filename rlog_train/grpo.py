@@ -18,6 +18,7 @@ Why it looks the way it does:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,10 +133,12 @@ def train_grpo(
     model: Any = None,
     tokenizer: Any = None,
     reward_funcs: list[Any] | None = None,
+    callbacks: Sequence[Any] = (),
 ) -> TrainResult:
     """Run GRPO as ``config`` says; returns where it wrote the adapter and what it logged.
 
-    ``reward_funcs`` replaces the joint reward (tests wrap it to watch what it is given).
+    ``reward_funcs`` replaces the joint reward (tests wrap it to watch what it is given);
+    ``callbacks`` are extra ``TrainerCallback``s (the GPU recipe's time guard).
     """
     from transformers import set_seed
     from trl import GRPOConfig, GRPOTrainer
@@ -179,7 +182,7 @@ def train_grpo(
         train_dataset=dataset,
         processing_class=tokenizer,
         peft_config=None if is_peft else lora_config(config),
-        callbacks=[metrics_callback(out / "metrics.jsonl")],
+        callbacks=[metrics_callback(out / "metrics.jsonl"), *callbacks],
     )
     resume = None
     if config.resume:

@@ -187,10 +187,10 @@ def continued_adapter(model: Any, config: Any) -> Any:
     from peft import PeftModel
 
     if config.full_finetune:
-        raise ValueError("init_adapter continues a LoRA adapter; it cannot be a full fine-tune")
+        raise UsageError("init_adapter continues a LoRA adapter; it cannot be a full fine-tune")
     folder = Path(config.init_adapter)
     if not (folder / "adapter_config.json").is_file():
-        raise ValueError(f"init_adapter {folder}: no adapter_config.json (not a saved adapter)")
+        raise InputError(f"init_adapter {folder}: no adapter_config.json (not a saved adapter)")
     return PeftModel.from_pretrained(model, str(folder), is_trainable=True)
 
 

@@ -7,15 +7,13 @@ import time
 import pytest
 from tiny_models import build_tiny_llama, tiny_examples
 
-import rlog_train.grpo
-import rlog_train.sft
-from rlog_train.gpu_recipe.time_guard import StageClock, guarding
+from rlog_train.gpu_recipe.time_guard import StageClock, stop_in_time
 from rlog_train.sft_config import SFTRunConfig
 
 pytest.importorskip("trl")
 
 
-def _sft(base, out, max_steps):
+def _sft(base, out, max_steps, clock):
     from rlog_train.sft import train_sft
 
     config = SFTRunConfig(
@@ -28,7 +26,7 @@ def _sft(base, out, max_steps):
         save_steps=10**9,
         progress=False,
     )
-    return train_sft(config, examples=tiny_examples())
+    return train_sft(config, examples=tiny_examples(), callbacks=[stop_in_time(clock)])
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +39,7 @@ def tiny(tmp_path_factory):
 
 def test_training_stops_after_the_step_that_leaves_no_time_for_another(tiny, tmp_path):
     clock = StageClock("sft", ends_at=time.time() + 0.5)
-    with guarding(clock):
-        result = _sft(tiny, tmp_path / "guarded", max_steps=50)
+    result = _sft(tiny, tmp_path / "guarded", max_steps=50, clock=clock)
     assert clock.stopped_early
     assert result.global_step < 50 and len(clock.step_seconds) == result.global_step
     assert (tmp_path / "guarded" / "adapter_model.safetensors").is_file()
@@ -51,14 +48,5 @@ def test_training_stops_after_the_step_that_leaves_no_time_for_another(tiny, tmp
 
 def test_a_stage_with_time_to_spare_runs_all_its_steps(tiny, tmp_path):
     clock = StageClock("sft", ends_at=time.time() + 3600)
-    with guarding(clock):
-        result = _sft(tiny, tmp_path / "free", max_steps=3)
+    result = _sft(tiny, tmp_path / "free", max_steps=3, clock=clock)
     assert result.global_step == 3 and not clock.stopped_early
-
-
-def test_the_trainers_metrics_factory_is_restored_after_the_block():
-    before = (rlog_train.sft.metrics_callback, rlog_train.grpo.metrics_callback)
-    with pytest.raises(RuntimeError), guarding(StageClock("x", time.time())):
-        assert rlog_train.sft.metrics_callback is not before[0]
-        raise RuntimeError
-    assert (rlog_train.sft.metrics_callback, rlog_train.grpo.metrics_callback) == before

@@ -8,6 +8,7 @@ import pytest
 
 from rlog_train.data import Example
 from rlog_train.data.mixture import mixture
+from rlog_tui.errors import UsageError
 from rlog_tui.protocol import Task
 
 
@@ -38,5 +39,5 @@ def test_no_caps_and_no_repeat_is_the_input():
     [({}, 0, "abnormal_repeat"), ({"parse": -1}, 1, "negative"), ({"nonsense": 1}, 1, "task")],
 )
 def test_bad_settings_are_refused(limits, repeat, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(UsageError, match=message):
         mixture(_items(), limits, repeat)

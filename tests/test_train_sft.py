@@ -11,7 +11,7 @@ from cli_run import invoke
 from tiny_models import build_tiny_llama, tiny_examples
 
 from rlog_train.sft_config import SFTRunConfig, parse_run_config
-from rlog_tui.errors import UsageError
+from rlog_tui.errors import InputError, UsageError
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
@@ -124,7 +124,7 @@ def test_second_stage_refuses_a_folder_without_an_adapter(tiny, tmp_path):
     from rlog_train.sft import train_sft
 
     config = _config(tiny, tmp_path / "x", max_steps=1, init_adapter=str(tmp_path))
-    with pytest.raises(ValueError, match="not a saved adapter"):
+    with pytest.raises(InputError, match="not a saved adapter"):
         train_sft(config, examples=EXAMPLES)
 
 

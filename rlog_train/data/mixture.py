@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from rlog_train.data.examples import Example
 from rlog_train.data.splits import sample
+from rlog_tui.errors import UsageError
 from rlog_tui.protocol import Task, task_from_name
 
 
@@ -23,10 +24,10 @@ def mixture(
 ) -> list[Example]:
     """``examples`` with each named task capped at its limit, abnormal A.D. items repeated."""
     if abnormal_repeat < 1:
-        raise ValueError(f"abnormal_repeat must be at least 1, got {abnormal_repeat}")
+        raise UsageError(f"abnormal_repeat must be at least 1, got {abnormal_repeat}")
     limits = {task_from_name(name): int(n) for name, n in (task_limits or {}).items()}
     if any(n < 0 for n in limits.values()):
-        raise ValueError("task_limits must not be negative")
+        raise UsageError("task_limits must not be negative")
     chosen: list[Example] = []
     for task in dict.fromkeys(example.task for example in examples):
         of_task = [example for example in examples if example.task is task]

@@ -31,7 +31,7 @@ from typing import Any
 from rlog_train.gpu_recipe.imports import missing_on_machine, recording_imports
 from rlog_train.gpu_recipe.machine import OUT_DEPTH, OUT_FILE_BYTES, OUT_FILES
 from rlog_train.gpu_recipe.plan import EVAL_SLACK, MIN_GRPO_SECONDS, SAVE_SECONDS, SFT_SHARE
-from rlog_train.gpu_recipe.time_guard import StageClock, guarding
+from rlog_train.gpu_recipe.time_guard import StageClock, stop_in_time
 
 ADAPTER_FILES = ("adapter_model.safetensors", "adapter_config.json")
 SHORT_CAP = 192
@@ -180,24 +180,24 @@ def _stages(
 
     sft_clock = StageClock("sft", time.time() + SFT_SHARE * (deadline - time.time()))
     mark = time.time()
-    with guarding(sft_clock):
-        sft = train_sft(
-            SFTRunConfig(
-                base=base,
-                output_dir=str(work / "sft"),
-                examples_file=str(inputs / "train.json"),
-                limit=sizes.sft_limit or None,
-                orders=sizes.orders,
-                epochs=sizes.sft_epochs,
-                batch_size=sizes.sft_batch,
-                learning_rate=sizes.sft_lr,
-                max_length=sizes.max_length,
-                logging_steps=10,
-                save_steps=10**9,
-                seed=seed,
-                progress=False,
-            )
-        )
+    sft = train_sft(
+        SFTRunConfig(
+            base=base,
+            output_dir=str(work / "sft"),
+            examples_file=str(inputs / "train.json"),
+            limit=sizes.sft_limit or None,
+            orders=sizes.orders,
+            epochs=sizes.sft_epochs,
+            batch_size=sizes.sft_batch,
+            learning_rate=sizes.sft_lr,
+            max_length=sizes.max_length,
+            logging_steps=10,
+            save_steps=10**9,
+            seed=seed,
+            progress=False,
+        ),
+        callbacks=[stop_in_time(sft_clock)],
+    )
     note(
         "sft",
         seconds=round(time.time() - mark, 1),
@@ -232,29 +232,29 @@ def _stages(
             note(f"grpo{number}", tasks=tasks, cap=cap, skipped="no time left")
             continue
         mark = time.time()
-        with guarding(clock):
-            result = train_grpo(
-                GRPORunConfig(
-                    base=base,
-                    output_dir=str(work / f"grpo{number}"),
-                    examples_file=str(inputs / "train.json"),
-                    tasks=",".join(tasks),
-                    limit=sizes.grpo_prompts,
-                    orders=sizes.orders,
-                    num_generations=sizes.num_generations,
-                    batch_size=sizes.grpo_batch,
-                    learning_rate=sizes.grpo_lr,
-                    beta=sizes.grpo_beta,
-                    max_steps=sizes.grpo_steps,
-                    max_prompt_length=sizes.max_prompt_length,
-                    max_completion_length=cap,
-                    save_steps=10**9,
-                    seed=seed,
-                    progress=False,
-                ),
-                model=model,
-                tokenizer=tokenizer,
-            )
+        result = train_grpo(
+            GRPORunConfig(
+                base=base,
+                output_dir=str(work / f"grpo{number}"),
+                examples_file=str(inputs / "train.json"),
+                tasks=",".join(tasks),
+                limit=sizes.grpo_prompts,
+                orders=sizes.orders,
+                num_generations=sizes.num_generations,
+                batch_size=sizes.grpo_batch,
+                learning_rate=sizes.grpo_lr,
+                beta=sizes.grpo_beta,
+                max_steps=sizes.grpo_steps,
+                max_prompt_length=sizes.max_prompt_length,
+                max_completion_length=cap,
+                save_steps=10**9,
+                seed=seed,
+                progress=False,
+            ),
+            model=model,
+            tokenizer=tokenizer,
+            callbacks=[stop_in_time(clock)],
+        )
         adapter_dir = result.output_dir
         note(
             f"grpo{number}",

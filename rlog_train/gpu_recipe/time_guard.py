@@ -6,16 +6,13 @@ command line at its very start), each stage gets a share of what is left, and tr
 its share through a ``TrainerCallback``: after a step, when the next step (as long as the slowest
 so far) would cross the stage's end, it asks the trainer to stop, which then saves as usual.
 
-The trainers (``rlog_train.sft.train_sft``, ``rlog_train.grpo.train_grpo``) take no callbacks; they
-attach ``metrics_callback(path)``. ``guarding`` swaps that factory, in those two modules only and
-only inside its ``with`` block, for one that returns the metrics writer extended with the guard.
+Both trainers (``rlog_train.sft.train_sft``, ``rlog_train.grpo.train_grpo``) take extra
+callbacks: the guard is passed as one (``stop_in_time``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,13 +37,12 @@ class StageClock:
         return self.left() > slowest
 
 
-def guard_callback(clock: StageClock, metrics_writer: Any) -> Any:
-    """The metrics writer, extended to stop training when the next step would not fit."""
-    base = type(metrics_writer)
+def stop_in_time(clock: StageClock) -> Any:
+    """A ``TrainerCallback`` that times each step and stops training when the next would not fit."""
+    from transformers import TrainerCallback
 
-    class GuardedMetrics(base):  # type: ignore[misc, valid-type]
+    class StopInTime(TrainerCallback):
         def __init__(self) -> None:
-            self.__dict__.update(metrics_writer.__dict__)
             self._step_started = time.time()
 
         def on_step_begin(self, args, state, control, **kwargs):  # type: ignore[override]
@@ -59,27 +55,4 @@ def guard_callback(clock: StageClock, metrics_writer: Any) -> Any:
                 control.should_training_stop = True
             return control
 
-    return GuardedMetrics()
-
-
-@contextmanager
-def guarding(clock: StageClock) -> Iterator[StageClock]:
-    """Within the block, SFT and GRPO runs stop in time for ``clock``."""
-    import rlog_train.grpo
-    import rlog_train.sft
-
-    modules = (rlog_train.sft, rlog_train.grpo)
-    originals = [module.metrics_callback for module in modules]
-
-    def guarded_factory(path: Any, factory: Any) -> Any:
-        return guard_callback(clock, factory(path))
-
-    try:
-        for module, original in zip(modules, originals, strict=True):
-            module.metrics_callback = lambda path, original=original: guarded_factory(
-                path, original
-            )
-        yield clock
-    finally:
-        for module, original in zip(modules, originals, strict=True):
-            module.metrics_callback = original
+    return StopInTime()

@@ -28,9 +28,11 @@ from rlog_tui.engine import Done, Engine, EngineEvent, Failed, Job, Request, Sta
 from rlog_tui.engine.backend import SamplingParams
 from rlog_tui.engine.worker import EngineState
 from rlog_tui.protocol import TASKS, OutputOrder, Prompt, Task, answer_problems
-from rlog_tui.screener import Screener, SourceTemplates
+from rlog_tui.screener import Screener
 from rlog_tui.selection import DEFAULT_LAST
 from rlog_tui.source import Appended, Deleted, FileWatcher, LogFile, Rotated, SourceEvent, Truncated
+from rlog_tui.source.stdin_spool import StdinSpool
+from rlog_tui.source_mining import SourceTemplates
 from rlog_tui.widgets.commands import RlogCommands
 from rlog_tui.widgets.dialogs import HelpScreen, NumberPrompt, PromptViewer, TaskPicker
 from rlog_tui.widgets.reasoning_pane import ReasoningPane
@@ -95,10 +97,14 @@ class RlogApp(TemplatesMixin, App[None]):
         watch_files: bool = True,
         screener: Screener | None = None,
         full_order: OutputOrder = OutputOrder.REASON_FIRST,
+        log_format: str | None = None,
+        stdin_spool: StdinSpool | None = None,
     ) -> None:
         """``screener``: mines templates and judges new ones; without one, templates are mined
         and shown but no model is called in the background (tests, ``--no-screen``).
-        ``full_order``: how the model is asked outside fast mode, the order it was trained on."""
+        ``full_order``: how the model is asked outside fast mode, the order it was trained on.
+        ``log_format``: every source's format (``--format``); None recognises each one's.
+        ``stdin_spool``: the spool a source named ``-`` reads (its state shows in the status)."""
         super().__init__()
         self.full_order = full_order
         self.sources = sources
@@ -117,7 +123,8 @@ class RlogApp(TemplatesMixin, App[None]):
         self._line_filters: list[tuple[re.Pattern[str], bool] | None] = [None] * len(sources)
         self._filter_scans: dict[int, tuple[int, list[int]]] = {}
         self.screener = screener if screener is not None else Screener(None)
-        self._mining = [SourceTemplates() for _ in sources]
+        self._mining = [SourceTemplates(log_format) for _ in sources]
+        self.stdin_spool = stdin_spool
         self._template_filters: list[int | None] = [None] * len(sources)
         self._mined_once_at: float | None = None
         self._panel_state: tuple[int, int, int] | None = None
@@ -486,9 +493,17 @@ class RlogApp(TemplatesMixin, App[None]):
         if not self.is_running:
             return  # a timer firing while the app shuts down
         view = self.view
-        parts = [f"{self.source.path.name}: {self.source.line_count:,} lines"]
+        spool = self.stdin_spool
+        from_stdin = spool is not None and self.source.path == spool.path
+        name = "stdin" if from_stdin else self.source.path.name
+        parts = [f"{name}: {self.source.line_count:,} lines"]
         if not self.source.fully_indexed:
             parts[0] += " (indexing…)"
+        format_name = self._mining[self._current].format_name
+        if format_name:
+            parts[0] += f" [{format_name}]"
+        if from_stdin and spool is not None:
+            parts.append(spool.describe())
         if self._line_filters[self._current] is not None:
             scanning = " (scanning…)" if self._current in self._filter_scans else ""
             parts.append(f"filter: {view.row_count:,} shown{scanning}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -25,8 +27,17 @@ from rlog_tui.engine.worker import Request
 from rlog_tui.errors import EXIT_BAD_ANSWER, EXIT_ERROR, UsageError
 from rlog_tui.models import ModelChoice, resolve_model, thresholds_for
 from rlog_tui.protocol import TASKS, Task, answer_problems, served_order
-from rlog_tui.selection import apply_selection, make_selection
+from rlog_tui.selection import SelectionError, make_selection, select_entries
 from rlog_tui.source import LogFile
+from rlog_tui.source.formats import (
+    FORMAT_NAMES,
+    SAMPLE_LINES,
+    LogFormat,
+    format_named,
+    resolve_format,
+)
+from rlog_tui.source.stdin_spool import STDIN_NAME, StdinSpool, take_piped_stdin
+from rlog_tui.time_window import TIME_HELP, TimeWindow, make_window
 
 app = typer.Typer(
     name="rlog-tui",
@@ -86,6 +97,14 @@ DraftOpt = Annotated[
         "measured slower, see bench/README.md (draft). Also RLOG_DRAFT or draft in config.",
     ),
 ]
+FormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help="The log's format (default: recognised from its first lines): "
+        + ", ".join(FORMAT_NAMES),
+    ),
+]
 
 
 def _settings(**flags: object) -> Resolved:
@@ -109,7 +128,10 @@ def _first_assembly() -> bool:
 
 @app.command()
 def tail(
-    files: Annotated[list[Path], typer.Argument(help="Log file(s) to follow (.gz read-only).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Log file(s) to follow (.gz read-only); '-' follows standard input."),
+    ],
     fast: Annotated[
         bool, typer.Option("--fast", help="Start in fast mode (answer first).")
     ] = False,
@@ -127,6 +149,7 @@ def tail(
     threads: ThreadsOpt = None,
     ctx: CtxOpt = None,
     draft: DraftOpt = None,
+    log_format: FormatOpt = None,
     debug: DebugOption = False,
 ) -> None:
     """Follow log files in the TUI and ask the model about selected lines.
@@ -144,7 +167,12 @@ def tail(
         ctx=ctx,
         draft=draft,
     )
-    sources = [LogFile.open(path) for path in files]
+    if log_format:
+        format_named(log_format)  # an unknown name fails before the TUI starts
+    spool = None
+    if any(str(path) == STDIN_NAME for path in files):
+        spool = StdinSpool(take_piped_stdin(need_terminal=True)).start()
+    sources = [LogFile.open(spool.path if spool and str(p) == STDIN_NAME else p) for p in files]
     choice = _choice(resolved, fast=False)
     fast_choice = _choice(resolved, fast=True) if resolved.settings.fast_model else None
     from rlog_tui.app import RlogApp
@@ -171,6 +199,8 @@ def tail(
             settings=resolved.settings,
             screener=screener,
             full_order=served_order(recorded_order(choice.adapter_path) if choice else None, False),
+            log_format=log_format,
+            stdin_spool=spool,
         ).run()
     finally:
         engine.close()
@@ -178,11 +208,15 @@ def tail(
             fast_engine.close()
         for source in sources:
             source.close()
+        if spool is not None:
+            spool.close()
 
 
 @app.command()
 def analyze(
-    file: Annotated[Path, typer.Argument(help="Log file to analyse (.gz read-only).")],
+    file: Annotated[
+        Path, typer.Argument(help="Log file to analyse (.gz read-only); '-' reads standard input.")
+    ],
     task: Annotated[Task, typer.Option("--task", "-t", help=TASK_HELP)] = Task.ANOMALY,
     lines: Annotated[
         str | None, typer.Option("--lines", help="Line range A:B (1-based, inclusive).")
@@ -196,6 +230,13 @@ def analyze(
             "--last",
             help="The last N lines (default: the last line; the models learn from one entry).",
         ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help=f"Only entries at or after this time: {TIME_HELP}."),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Only entries at or before this time.")
     ] = None,
     fast: Annotated[
         bool, typer.Option("--fast", help="Answer first and stop at </answer>.")
@@ -220,9 +261,10 @@ def analyze(
     threads: ThreadsOpt = None,
     ctx: CtxOpt = None,
     draft: DraftOpt = None,
+    log_format: FormatOpt = None,
     debug: DebugOption = False,
 ) -> None:
-    """Analyse lines of a file offline: the answer streams to stdout, the reasoning to stderr.
+    """Analyse entries of a file offline: the answer streams to stdout, the reasoning to stderr.
 
     With --all (anomaly only) every distinct log template is scored once (the model's probability
     of abnormal vs normal) and the report ranks templates by score, with counts, verdicts
@@ -234,6 +276,9 @@ def analyze(
     """
     _setup_logging(debug)
     the_task = task
+    window = make_window(since, until)
+    if log_format:
+        format_named(log_format)  # an unknown name fails before the file is read
     if screen_all:
         if the_task is not Task.ANOMALY:
             raise UsageError("--all screens with the anomaly task only: use --task anomaly")
@@ -248,7 +293,8 @@ def analyze(
             ctx=ctx,
             draft=draft,
         )
-        _screen_file(file, resolved, as_json=as_json)
+        with _open_log(file) as (source, label):
+            _screen_file(source, label, resolved, log_format, window, as_json=as_json)
         return
     selection = make_selection(lines, grep, last)
     resolved = _settings(
@@ -261,9 +307,10 @@ def analyze(
         draft=draft,
         max_tokens=max_tokens,
     )
-    with LogFile.open(file) as source:
-        source.index_all()
-        selected = apply_selection(source, selection)
+    with _open_log(file) as (source, label):
+        the_format = _format_of(source, log_format)
+        chosen = select_entries(source, the_format, selection, window)
+    selected = [line for item in chosen for line in item.lines]
     choice = _choice(resolved, fast=fast)
     order = served_order(recorded_order(choice.adapter_path) if choice else None, fast)
     request = Request(
@@ -283,11 +330,16 @@ def analyze(
     if as_json:
         first, last_no = selected[0][0], selected[-1][0]
         record = {
-            "file": str(file),
+            "file": label,
+            "format": the_format.name,
             "task": the_task.value,
             "mode": "fast" if fast else "full",
             "selection": selection.describe(),
             "lines": {"first": first, "last": last_no, "count": len(selected)},
+            "entries": [
+                {"first_line": item.entry.first_line, "line_count": item.entry.line_count}
+                for item in chosen
+            ],
             "model": engine.description,
             "reasoning": done.parsed.think,
             "answer": done.answer.text,
@@ -319,12 +371,43 @@ def analyze(
 SCREEN_CHUNK = 10_000
 
 
-def _screen_file(file: Path, resolved: Resolved, *, as_json: bool) -> None:
-    """``analyze --all``: mine every line, score each template once, print the ranked report."""
+@contextmanager
+def _open_log(file: Path) -> Iterator[tuple[LogFile, str]]:
+    """The log to analyse and the name to report it by; ``-`` spools standard input first."""
+    if str(file) != STDIN_NAME:
+        with LogFile.open(file) as source:
+            source.index_all()
+            yield source, str(file)
+        return
+    with StdinSpool(take_piped_stdin(need_terminal=False)) as spool:
+        spool.copy_all()
+        if spool.dropped_bytes:
+            typer.echo(f"rlog: {spool.describe()}", err=True)
+        with LogFile.open(spool.path) as source:
+            source.index_all()
+            yield source, "<stdin>"
+
+
+def _format_of(source: LogFile, name: str | None) -> LogFormat:
+    return resolve_format(name, source.lines(0, min(source.line_count, SAMPLE_LINES)))
+
+
+def _screen_file(
+    source: LogFile,
+    label: str,
+    resolved: Resolved,
+    format_name: str | None,
+    window: TimeWindow,
+    *,
+    as_json: bool,
+) -> None:
+    """``analyze --all``: mine every entry, score each template once, print the ranked report."""
     from rlog_tui.screener import Screener, model_identity
     from rlog_tui.screening_report import build_report
+    from rlog_tui.selection import read_entries
     from rlog_tui.verdict_cache import VerdictCache
 
+    the_format = _format_of(source, format_name)
     choice = _choice(resolved, fast=True)
     calibration = thresholds_for(choice)
     engine = start_engine(resolved.settings, choice)
@@ -342,18 +425,18 @@ def _screen_file(file: Path, resolved: Resolved, *, as_json: bool) -> None:
             thresholds=calibration.thresholds,
             max_pending=None,
         )
-        with LogFile.open(file) as source:
-            source.index_all()
-            for start in range(0, source.line_count, SCREEN_CHUNK):
-                stop = min(source.line_count, start + SCREEN_CHUNK)
-                for number, text in enumerate(source.lines(start, stop), start=start + 1):
-                    screener.feed(text, number)
+        for count, item in enumerate(read_entries(source, the_format), 1):
+            if window.holds(item.entry):
+                screener.feed_entry(item.entry, item.lines[0][1])
+            if count % SCREEN_CHUNK == 0:
                 screener.pump()  # the model starts on the first templates while mining goes on
+        if window.bounded and not screener.entries_seen:
+            raise SelectionError("no entry in that time window")
         screener.wait_idle()
         screener.close()
     finally:
         engine.close()
-    report = build_report(screener, str(file), engine.description, calibration.origin)
+    report = build_report(screener, label, engine.description, calibration.origin, the_format.name)
     typer.echo(report.to_json() if as_json else report.to_markdown())
 
 

@@ -53,3 +53,21 @@ def detect_level(line: str) -> Level:
     for match in _PATTERN.finditer(line[:_SCAN_CHARS]):
         found = max(found, _LEVELS[match.group(1).lower()])
     return found
+
+
+def level_named(word: str) -> Level | None:
+    """The level a format's level field names (``warn``, ``ERROR``, ``Critical``), else None."""
+    return _LEVELS.get(word.strip().lower())
+
+
+SYSLOG_SEVERITIES = (
+    Level.FATAL,  # 0 emerg
+    Level.FATAL,  # 1 alert
+    Level.FATAL,  # 2 crit
+    Level.ERROR,  # 3 err
+    Level.WARNING,  # 4 warning
+    Level.INFO,  # 5 notice
+    Level.INFO,  # 6 info
+    Level.DEBUG,  # 7 debug
+)
+"""Syslog severities 0-7 (RFC 5424 §6.2.1; journald's PRIORITY), by number."""

@@ -23,9 +23,8 @@ from __future__ import annotations
 import logging
 import queue
 import time
-from array import array
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -41,6 +40,7 @@ from rlog_tui.engine import (
 )
 from rlog_tui.models import ModelChoice
 from rlog_tui.protocol import DEFAULT_THRESHOLDS, Thresholds, scoring_fingerprint
+from rlog_tui.source.entries import Entry
 from rlog_tui.templates import Template, TemplateMiner
 from rlog_tui.verdict_cache import CachedScore, VerdictCache
 
@@ -81,6 +81,8 @@ class TemplateInfo:
     """The template text the verdict is cached under (its text when it appeared)."""
     created: float
     """``time.monotonic()`` when it appeared (the TUI highlights new templates)."""
+    message: str = ""
+    """What the model is asked about: its first entry's message and fields, without the header."""
     examples: list[str] = field(default_factory=list)
     line_numbers: list[int] = field(default_factory=list)
     last_seen: int = 0
@@ -147,6 +149,7 @@ class Screener:
         self._unsaved = False
         self._saved_at = 0.0
         self.lines_seen = 0
+        self.entries_seen = 0
         self.calls = 0
         """Templates the model scored (a pre-empted job that re-ran counts once)."""
         self.cache_hits = 0
@@ -154,12 +157,26 @@ class Screener:
 
     # -- feeding lines -----------------------------------------------------------------------
     def feed(self, line: str, line_no: int | None = None) -> int:
-        """Mine one line; queue its template for screening if it is new. Returns its id."""
+        """Mine one raw line (the miner strips its header); returns its template id."""
+        return self._feed(line, line, line, line_no, is_message=False)
+
+    def feed_entry(self, entry: Entry, first_line: str) -> int:
+        """Mine one entry's message (``first_line``: its raw first line, kept as an example)."""
+        self.entries_seen += 1
+        self.lines_seen += entry.line_count - 1
+        return self._feed(
+            entry.template_text, first_line, entry.model_text, entry.first_line, is_message=True
+        )
+
+    def _feed(
+        self, mined: str, line: str, message: str, line_no: int | None, *, is_message: bool
+    ) -> int:
+        """Mine ``mined``; queue its template for screening if it is new. Returns its id."""
         self.lines_seen += 1
-        template_id, text, change = self.miner.add(line, line_no)
+        template_id, text, change = self.miner.add(mined, line_no, is_message=is_message)
         info = self._info.get(template_id)
         if info is None or change == "new":
-            info = TemplateInfo(template_id, text, time.monotonic())
+            info = TemplateInfo(template_id, text, time.monotonic(), message[:EXAMPLE_CHARS])
             self._info[template_id] = info
             self._prune()
             if self.engine is not None:
@@ -215,7 +232,7 @@ class Screener:
             if engine is None or engine.state != EngineState.READY:
                 return None
             self._model_id = engine.description
-        return f"{self._model_id}|anomaly|score|{self._prompt_key}"
+        return f"{self._model_id}|anomaly|score-message|{self._prompt_key}"
 
     @property
     def usable(self) -> bool:
@@ -295,7 +312,7 @@ class Screener:
             if self._from_cache(info):
                 answered = True
                 continue
-            request = ScoreRequest(lines=info.examples[:1] or [info.key])
+            request = ScoreRequest(lines=[info.message or info.key])
             info.state = "screening"
             self._job_template = info.template_id
             self._job = engine.submit(request, self._events.put, Priority.BACKGROUND)
@@ -378,75 +395,3 @@ def ranking_key(item: tuple[Template, TemplateInfo]) -> tuple[bool, float, int, 
     template, info = item
     score = score_of(info)
     return (score is None, -(score or 0.0), -template.count, template.id)
-
-
-@dataclass(frozen=True, slots=True)
-class Mined:
-    """Lines one ``SourceTemplates.mine`` call mined: ``[start, stop)`` at the end and/or before."""
-
-    forward: tuple[int, int]
-    backward: tuple[int, int]
-
-    @property
-    def count(self) -> int:
-        return (self.forward[1] - self.forward[0]) + (self.backward[1] - self.backward[0])
-
-
-class SourceTemplates:
-    """The template id of every line of one followed source (0: not mined yet).
-
-    Mining runs in small time-boxed steps (the TUI calls ``mine`` from a timer, so a huge file
-    never stalls the UI): lines at the end first (what is happening now), then older lines as the
-    source's index finds them. ``lines_prepended``/``reset`` keep ids aligned with line numbers.
-    """
-
-    __slots__ = ("_hi", "_lo", "ids")
-
-    def __init__(self) -> None:
-        self.ids = array("I")
-        self._lo = self._hi = 0  # mined lines are [lo, hi)
-
-    def template_of(self, line: int) -> int:
-        ids = self.ids
-        return ids[line] if 0 <= line < len(ids) else 0
-
-    def complete(self, line_count: int) -> bool:
-        return self._lo == 0 and self._hi >= line_count
-
-    def lines_prepended(self, count: int) -> None:
-        """``count`` older lines now come first: shift what was mined."""
-        self.ids = array("I", bytes(4 * count)) + self.ids
-        self._lo += count
-        self._hi += count
-
-    def reset(self) -> None:
-        """The source was truncated or rotated: its lines are new."""
-        self.ids = array("I")
-        self._lo = self._hi = 0
-
-    def mine(
-        self,
-        screener: Screener,
-        read_lines: Callable[[int, int], list[str]],
-        line_count: int,
-        budget_s: float = 0.012,
-        step: int = 512,
-    ) -> Mined:
-        """Mine unmined lines for about ``budget_s`` seconds; say which were mined."""
-        if len(self.ids) < line_count:
-            self.ids.frombytes(bytes(4 * (line_count - len(self.ids))))
-        hi0, lo0 = self._hi, self._lo
-        deadline = time.perf_counter() + budget_s
-        feed, ids = screener.feed, self.ids
-        while time.perf_counter() < deadline:
-            if self._hi < line_count:
-                start, stop = self._hi, min(line_count, self._hi + step)
-                self._hi = stop
-            elif self._lo > 0:
-                start, stop = max(0, self._lo - step), self._lo
-                self._lo = start
-            else:
-                break
-            for number, text in enumerate(read_lines(start, stop), start):
-                ids[number] = feed(text)
-        return Mined((hi0, self._hi), (self._lo, lo0))

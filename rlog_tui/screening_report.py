@@ -33,10 +33,14 @@ class TemplateRow:
 @dataclass(frozen=True, slots=True)
 class ScreeningReport:
     file: str
+    format: str
+    """The log's format (recognised, or ``--format``)."""
     model: str
     thresholds: dict[str, object]
     """``flag``, ``clear`` and ``origin`` (calibrated from which file, or uncalibrated)."""
     lines: int
+    entries: int
+    """Log entries (a first line plus its continuation lines); templates count entries."""
     model_calls: int
     cache_hits: int
     templates: list[TemplateRow]
@@ -68,7 +72,8 @@ class ScreeningReport:
             f"- model: {self.model}",
             f"- scores: P(abnormal) vs P(normal) at the answer; abnormal >= {flag:.2f}, "
             f"normal < {clear:.2f}, inconclusive between ({self.thresholds['origin']})",
-            f"- lines: {self.lines:,} · templates: {len(self.templates):,} · "
+            f"- format: {self.format} · lines: {self.lines:,} · entries: {self.entries:,} · "
+            f"templates: {len(self.templates):,} · "
             f"model calls: {self.model_calls:,} (cached scores: {self.cache_hits:,})",
             f"- abnormal templates: {len(self.abnormal):,} · "
             f"inconclusive: {len(self.inconclusive):,}",
@@ -91,7 +96,7 @@ class ScreeningReport:
 
 
 def build_report(
-    screener: Screener, file: str, model: str, thresholds_origin: str = ""
+    screener: Screener, file: str, model: str, thresholds_origin: str = "", log_format: str = ""
 ) -> ScreeningReport:
     """Snapshot a screener's templates and verdicts, ranked (call it after ``wait_idle``)."""
     rows = []
@@ -111,6 +116,7 @@ def build_report(
     thresholds = screener.thresholds
     return ScreeningReport(
         file=file,
+        format=log_format,
         model=model,
         thresholds={
             "flag": thresholds.flag,
@@ -118,6 +124,7 @@ def build_report(
             "origin": thresholds_origin,
         },
         lines=screener.lines_seen,
+        entries=screener.entries_seen,
         model_calls=screener.calls,
         cache_hits=screener.cache_hits,
         templates=rows,

@@ -1,17 +1,21 @@
-"""Which log lines a request is about: a range, the lines matching a regex, or the last N.
+"""Which log entries a request is about: a range, the entries matching a regex, or the last N.
 
 Shared by ``rlog-tui analyze`` (flags) and the TUI (selection keys), so "lines 10:20" means the same
-thing in both: 1-based, inclusive line numbers, as shown in the tail view's gutter.
+thing in both: 1-based, inclusive line numbers, as shown in the tail view's gutter. In ``analyze``
+a selection snaps to whole entries (a line of a stack trace selects the whole trace).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
 from rlog_tui.errors import UsageError
+from rlog_tui.source.entries import Entry, EntryAssembler
+from rlog_tui.source.formats import LogFormat
 
 DEFAULT_LAST = 1
 """With no selection (``analyze`` without flags, enter in the TUI), the last line: R-Log models
@@ -23,6 +27,13 @@ GREP_LIMIT = 2_000
 
 class SelectionError(UsageError):
     """A selection the user typed cannot be understood or selects nothing."""
+
+
+class TimeWindowLike(Protocol):
+    @property
+    def bounded(self) -> bool: ...
+
+    def holds(self, entry: Entry) -> bool: ...
 
 
 class LineReader(Protocol):
@@ -88,31 +99,66 @@ def make_selection(
     return Selection(last=last)
 
 
-def apply_selection(reader: LineReader, selection: Selection) -> list[tuple[int, str]]:
-    """The selected lines as (1-based line number, text), oldest first."""
+@dataclass(frozen=True, slots=True)
+class EntryLines:
+    """An entry and its lines, numbered as in the file."""
+
+    entry: Entry
+    lines: list[tuple[int, str]]
+
+
+def read_entries(
+    reader: LineReader, log_format: LogFormat, chunk: int = 10_000
+) -> Iterator[EntryLines]:
+    """Every entry of the reader's lines, with the lines, oldest first."""
+    assembler = EntryAssembler(log_format)
+    open_lines: list[tuple[int, str]] = []
     total = reader.line_count
+    for start in range(0, total, chunk):
+        for number, text in enumerate(reader.lines(start, min(start + chunk, total)), start + 1):
+            finished = assembler.push(number, text)
+            if finished is not None:
+                yield EntryLines(finished, open_lines)
+                open_lines = []
+            open_lines.append((number, text))
+    last = assembler.flush()
+    if last is not None:
+        yield EntryLines(last, open_lines)
+
+
+def select_entries(
+    reader: LineReader, log_format: LogFormat, selection: Selection, window: TimeWindowLike
+) -> list[EntryLines]:
+    """The selected entries: a line range, a grep or the last N snap to whole entries."""
+    entries = (item for item in read_entries(reader, log_format) if window.holds(item.entry))
     if selection.line_range:
         first, last = selection.line_range
-        stop = total if last is None else min(last, total)
-        if first > total:
-            raise SelectionError(f"line {first} is past the end of the file ({total} lines)")
-        return _numbered(reader.lines(first - 1, stop), first)
-    if selection.grep:
-        found: list[tuple[int, str]] = []
-        chunk = 10_000
-        for start in range(0, total, chunk):
-            for offset, text in enumerate(reader.lines(start, min(start + chunk, total))):
-                if selection.grep.search(text):
-                    found.append((start + offset + 1, text))
-            if len(found) > 2 * GREP_LIMIT:
-                found = found[-GREP_LIMIT:]
-        if not found:
-            raise SelectionError(f"no line matches /{selection.grep.pattern}/")
-        return found[-GREP_LIMIT:]
-    count = selection.last or DEFAULT_LAST
-    start = max(0, total - count)
-    return _numbered(reader.lines(start, total), start + 1)
-
-
-def _numbered(texts: Sequence[str], first: int) -> list[tuple[int, str]]:
-    return [(first + offset, text) for offset, text in enumerate(texts)]
+        if first > reader.line_count:
+            raise SelectionError(
+                f"line {first} is past the end of the file ({reader.line_count} lines)"
+            )
+        chosen = [
+            item
+            for item in entries
+            if item.entry.last_line >= first and (last is None or item.entry.first_line <= last)
+        ]
+    elif selection.grep:
+        pattern = selection.grep
+        kept: deque[EntryLines] = deque()
+        lines = 0
+        for item in entries:
+            if any(pattern.search(text) for _, text in item.lines):
+                kept.append(item)
+                lines += len(item.lines)
+                while lines > GREP_LIMIT and len(kept) > 1:
+                    lines -= len(kept.popleft().lines)
+        if not kept:
+            raise SelectionError(f"no line matches /{pattern.pattern}/")
+        chosen = list(kept)
+    else:
+        chosen = list(deque(entries, maxlen=selection.last or DEFAULT_LAST))
+    if not chosen:
+        raise SelectionError(
+            "no entry in that time window" if window.bounded else "the file has no lines"
+        )
+    return chosen

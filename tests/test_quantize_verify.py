@@ -7,7 +7,14 @@ from quantize_helpers import tiny_assets
 
 from quantize.errors import InputNotFound
 from quantize.merge import merge_adapter
-from quantize.verify import ModelSpec, build_cases, efficacy_hook, efficacy_options, verify
+from quantize.verify import (
+    SAMPLES_DIR,
+    ModelSpec,
+    build_cases,
+    efficacy_hook,
+    efficacy_options,
+    verify,
+)
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +26,7 @@ def test_cases_are_fixed_and_cover_every_log_and_task():
     first, second = build_cases(["anomaly", "parse"], 6), build_cases(["anomaly", "parse"], 6)
     assert first == second
     assert {case.task for case in first} == {"anomaly", "parse"}
-    assert len({case.source for case in first}) == 3  # the three sample logs
+    assert len({case.source for case in first}) == len(list(SAMPLES_DIR.glob("*.log")))
     assert all(len(case.text.splitlines()) <= 8 for case in first)
 
 

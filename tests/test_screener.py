@@ -152,3 +152,27 @@ def test_screener_modules_import_no_textual():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr
+
+
+def test_an_entry_is_scored_on_its_message_not_its_header_laden_line(llama_engine, tmp_path):
+    from rlog_tui.engine import Scored, ScoreRequest
+    from rlog_tui.source.entries import assemble
+    from rlog_tui.source.formats import format_named
+
+    line = (
+        "1771497601 2026.02.19 R19-M1-NC-C:J03-U11 2026-02-19-10.40.01.522294 "
+        "R19-M1-NC-C:J03-U11 RAS KERNEL FATAL data TLB error interrupt"
+    )
+    (entry,) = assemble(format_named("bgl"), [line])
+    screener = Screener(llama_engine, cache=VerdictCache(tmp_path / "v.json"))
+    template_id = screener.feed_entry(entry, line)
+    screener.wait_idle(timeout=300)
+    assert screener.info(template_id).examples == [line]  # shown as written
+
+    def direct(text: str) -> float:
+        (scored,) = [e for e in llama_engine.stream(ScoreRequest([text])) if isinstance(e, Scored)]
+        return scored.score.abnormal
+
+    score = screener.verdict(template_id).score
+    assert score == pytest.approx(direct("data TLB error interrupt"), abs=1e-6)
+    assert score != pytest.approx(direct(line), abs=1e-6)

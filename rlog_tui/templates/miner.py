@@ -190,12 +190,20 @@ class TemplateMiner:
         self._listeners.append(callback)
 
     def add(
-        self, line: str, line_no: int | None = None, timestamp: float | None = None
+        self,
+        line: str,
+        line_no: int | None = None,
+        timestamp: float | None = None,
+        *,
+        is_message: bool = False,
     ) -> MatchResult:
-        """Learn from `line` and return its template id, text and what changed."""
+        """Learn from `line` and return its template id, text and what changed.
+
+        `is_message`: `line` is already a message (a format parsed its header): not stripped.
+        """
         if len(line) > self._max_chars:
             line = line[: self._max_chars]
-        if self._strip is not None:
+        if self._strip is not None and not is_message:
             line = self._strip(line)
         change: Change = "none"
         tpl = self._messages.get(line)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from rlog_tui.errors import UsageError
+from rlog_tui.errors import InputError, UsageError
 from rlog_tui.source.entries import Entry, EntryAssembler
 from rlog_tui.source.formats import LogFormat
 
@@ -157,8 +157,8 @@ def select_entries(
         chosen = list(kept)
     else:
         chosen = list(deque(entries, maxlen=selection.last or DEFAULT_LAST))
+    if not chosen and window.bounded:
+        raise SelectionError("no entry in that time window")
     if not chosen:
-        raise SelectionError(
-            "no entry in that time window" if window.bounded else "the file has no lines"
-        )
+        raise InputError("nothing to analyse: the log has no lines")
     return chosen

@@ -227,7 +227,13 @@ def _run_engine(
     """Generate every case through the product's backend, timing each token as it streams."""
     from rlog_tui.engine import EngineError, SamplingParams
     from rlog_tui.engine.llama_backend import LlamaBackend, LlamaSettings
-    from rlog_tui.protocol import ANSWER_CLOSE, OutputOrder, build_prompt, parse_response
+    from rlog_tui.protocol import (
+        ANSWER_CLOSE,
+        OutputOrder,
+        build_prompt,
+        parse_response,
+        response_lead,
+    )
 
     order = OutputOrder(order_name)
     settings = LlamaSettings(
@@ -247,16 +253,18 @@ def _run_engine(
         for number, case in enumerate(cases, start=1):
             prompt = build_prompt(case.task, case.text.split("\n"), order, backend.prompt_format)
             prompts.append(prompt.text)
-            text, stamps, answered_at = "", [], None
+            lead = response_lead(order)  # given, as the engine gives it
+            text, stamps, answered_at = lead, [], None
             start = time.perf_counter()
-            for chunk in backend.generate(prompt.text, params, lambda: False):
+            for chunk in backend.generate(prompt.text, params, lambda: False, lead):
                 if chunk.text:
                     stamps.append(time.perf_counter())
                     text += chunk.text
                     if answered_at is None and ANSWER_CLOSE in text:
                         answered_at = stamps[-1]
             end = time.perf_counter()
-            n_tokens = max(backend.count_tokens(text) - 1, len(stamps)) if text else 0
+            generated = text[len(lead) :]
+            n_tokens = max(backend.count_tokens(generated) - 1, len(stamps)) if generated else 0
             if len(stamps) >= 2 and n_tokens > 1:
                 speeds.append((n_tokens - 1) / (stamps[-1] - stamps[0]))
             ttfts.append((stamps[0] if stamps else end) - start)

@@ -7,6 +7,8 @@ import queue
 import re
 import threading
 
+import pytest
+
 from rlog_tui.engine import (
     Done,
     Priority,
@@ -17,7 +19,8 @@ from rlog_tui.engine import (
     Started,
     Tokens,
 )
-from rlog_tui.protocol import LABEL_LEAD, OutputOrder, Task, format_grammar
+from rlog_tui.models import embedded_adapter_path
+from rlog_tui.protocol import LABEL_LEAD, OutputOrder, Task, format_grammar, response_lead
 
 LINES = [
     "081109 214043 2561 WARN dfs.DataNode$DataXceiver: 10.251.30.85:50010:Got exception while "
@@ -210,3 +213,33 @@ def test_users_request_preempts_a_background_score_which_then_gives_the_same_sco
     assert sum(isinstance(event, Started) for name, event in log if name == "background") == 2
     interrupted = next(e for _, e in log if isinstance(e, Scored))
     assert interrupted.score == score(llama_engine, lines).score
+
+
+@pytest.mark.skipif(embedded_adapter_path() is None, reason="this build ships no adapter")
+def test_answers_open_with_the_given_lead_where_the_adapter_would_sample_a_stray_token(
+    embedded_model,
+):
+    """The shipped adapter, sampling its own first token on this line, opens with a token its
+    trimmed training vocabulary never held (``tedir…``) and the answer is malformed; the engine
+    gives ``<answer>`` as training did (``protocol.response_lead``), and the answer is whole."""
+    from rlog_tui.engine import Engine
+    from rlog_tui.engine.llama_backend import LlamaBackend, LlamaSettings
+
+    settings = LlamaSettings(
+        model_path=embedded_model, adapter_path=embedded_adapter_path(), n_ctx=2048, n_threads=1
+    )
+    engine = Engine(lambda: LlamaBackend(settings)).start()
+    try:
+        engine.wait_ready(timeout=120)
+        request = Request(
+            Task.ANOMALY,
+            ["cron[88]: job backup started"],
+            order=OutputOrder.ANSWER_FIRST,
+            sampling=SamplingParams(max_tokens=16),
+            stop_after_answer=True,
+        )
+        done = collect(engine, request)[-1]
+    finally:
+        engine.close()
+    assert done.raw_text.startswith(response_lead(OutputOrder.ANSWER_FIRST))
+    assert done.parsed.well_formed and done.answer.text in {"normal", "abnormal"}

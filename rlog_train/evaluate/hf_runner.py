@@ -28,6 +28,7 @@ from rlog_tui.protocol import (
     PromptFormat,
     StreamParser,
     build_prompt,
+    response_lead,
     select_format,
 )
 from rlog_tui.protocol.decoding import SERVED
@@ -154,7 +155,14 @@ class HFGenerator:
 
         tok = self.tokenizer
         device = next(self.network.parameters()).device
-        batch = tok([p.text for p in prompts], return_tensors="pt", padding=True).to(device)
+        # prompt, then the response's lead tokenized on its own (``protocol.response_lead``): the
+        # context the engine and the trainer give the model
+        rows = [
+            tok(p.text)["input_ids"]
+            + tok(response_lead(p.order), add_special_tokens=False)["input_ids"]
+            for p in prompts
+        ]
+        batch = tok.pad({"input_ids": rows}, return_tensors="pt", padding=True).to(device)
         times: list[float] = []
         extra: dict[str, Any] = {}
         if self.stop_strings:
@@ -205,7 +213,7 @@ class HFGenerator:
         at: Callable[[int], float],
     ) -> Generation:
         """One sequence's text, finish reason and timings (``at(step)``: seconds to that step)."""
-        text = self.tokenizer.decode(ids, skip_special_tokens=True)
+        text = response_lead(prompt.order) + self.tokenizer.decode(ids, skip_special_tokens=True)
         finish = "length" if terminator is None else "stop"
         eot = self.format.end_of_turn
         if eot and eot in text:

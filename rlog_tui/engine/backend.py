@@ -51,9 +51,18 @@ class Backend(Protocol):
         ...
 
     def generate(
-        self, prompt: str, params: SamplingParams, should_stop: Callable[[], bool]
+        self,
+        prompt: str,
+        params: SamplingParams,
+        should_stop: Callable[[], bool],
+        lead: str = "",
     ) -> Iterator[Chunk]:
-        """Stream the completion of ``prompt``; stop within one token once ``should_stop()``."""
+        """Stream what follows ``prompt`` + ``lead``; stop within one token once ``should_stop()``.
+
+        ``lead`` is the start of the response, given rather than generated
+        (``protocol.response_lead``); it is tokenized on its own after the prompt, as training
+        tokenizes completions, and is not streamed back (the caller already has it).
+        """
         ...
 
     def score(self, prompt: str, should_stop: Callable[[], bool]) -> AnomalyScore | None:

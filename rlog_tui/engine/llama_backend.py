@@ -181,7 +181,11 @@ class LlamaBackend:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=True, special=True))
 
     def generate(
-        self, prompt: str, params: SamplingParams, should_stop: Callable[[], bool]
+        self,
+        prompt: str,
+        params: SamplingParams,
+        should_stop: Callable[[], bool],
+        lead: str = "",
     ) -> Iterator[Chunk]:
         import llama_cpp
 
@@ -189,6 +193,8 @@ class LlamaBackend:
         stop_now = llama_cpp.StoppingCriteriaList([lambda _ids, _logits: should_stop()])
         stop_strings = [self.prompt_format.end_of_turn] if self.prompt_format.end_of_turn else []
         tokens = self._llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+        if lead:
+            tokens += self._llama.tokenize(lead.encode("utf-8"), add_bos=False, special=True)
         grammar = (
             llama_cpp.LlamaGrammar.from_string(params.grammar, verbose=False)
             if params.grammar

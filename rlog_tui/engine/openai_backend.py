@@ -93,11 +93,15 @@ class OpenAIBackend:
         return len(text) // CHARS_PER_TOKEN_ESTIMATE + 1
 
     def generate(
-        self, prompt: str, params: SamplingParams, should_stop: Callable[[], bool]
+        self,
+        prompt: str,
+        params: SamplingParams,
+        should_stop: Callable[[], bool],
+        lead: str = "",
     ) -> Iterator[Chunk]:
         payload = {
             "model": self.model,
-            "prompt": prompt,
+            "prompt": prompt + lead,
             "max_tokens": params.max_tokens,
             "temperature": params.temperature,
             "top_p": params.top_p,

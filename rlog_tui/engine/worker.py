@@ -43,6 +43,7 @@ from rlog_tui.protocol import (
     Task,
     build_prompt,
     check_answer,
+    response_lead,
 )
 
 logger = logging.getLogger(__name__)
@@ -310,7 +311,13 @@ class Engine:
         def should_stop() -> bool:
             return job.cancelled or job._preempted.is_set()
 
-        for chunk in backend.generate(prompt.text, request.sampling, should_stop):
+        # a grammar constrains the response from its first character, lead included
+        lead = "" if request.sampling.grammar else response_lead(request.order)
+        pieces.append(lead)
+        lead_segments = parser.feed(lead)
+        if lead_segments:
+            job.on_event(Tokens(job.id, tuple(lead_segments)))
+        for chunk in backend.generate(prompt.text, request.sampling, should_stop, lead):
             if chunk.text:
                 n_chunks += 1
                 if first_token_at is None:

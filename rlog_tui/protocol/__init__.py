@@ -15,6 +15,7 @@ from rlog_tui.protocol.orders import (
     THINK_CLOSE,
     THINK_OPEN,
     OutputOrder,
+    response_lead,
     served_order,
     target_text,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "label_tokens",
     "parse_response",
     "parse_task_list",
+    "response_lead",
     "score_from_logits",
     "scoring_fingerprint",
     "select_format",

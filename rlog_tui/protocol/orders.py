@@ -53,6 +53,19 @@ SYSTEM_PROMPTS: dict[OutputOrder, str] = {
 }
 
 
+def response_lead(order: OutputOrder) -> str:
+    """The tag every response in ``order`` opens with, given to the model rather than sampled.
+
+    Every training target starts with it (``target_text``), tokenized on its own after the prompt,
+    so the engine appends exactly those tokens to the prompt and the model goes on from there:
+    the same context the trainer saw. Sampled instead, the first token is where a small adapter
+    trained over a trimmed vocabulary goes wrong: tokens it never saw in training keep whatever
+    logit its LoRA gives them, and rlog-270m's second stage opened 26 of 280 answers with one
+    (``tedir…``), every one then malformed. Scores force the same lead (``scores.LABEL_LEAD``).
+    """
+    return ANSWER_OPEN if order is OutputOrder.ANSWER_FIRST else THINK_OPEN
+
+
 def answer_block(answer: str) -> str:
     """``<answer>…</answer>`` around an answer, as every target writes it."""
     return f"{ANSWER_OPEN}{answer.strip()}{ANSWER_CLOSE}"

@@ -116,7 +116,34 @@ def sft_dataset(examples: list[Example], tokenizer: Any, model_config: Any, orde
     if not rows.rows:
         raise InputError("no training rows: every example lacks reasoning or the subset is empty")
     tokenized = [tokenize_row(tokenizer, r["prompt"], r["completion"]) for r in rows.rows]
-    return Dataset.from_list(tokenized), rows
+    kept = within_vocabulary(tokenized, getattr(model_config, "vocab_size", None))
+    if not kept:
+        raise InputError(
+            "no training row fits the base's vocabulary (a compact base from other data?)"
+        )
+    return Dataset.from_list(kept), rows
+
+
+def within_vocabulary(
+    tokenized: list[dict[str, list[int]]], size: int | None
+) -> list[dict[str, list[int]]]:
+    """The rows whose every token has an embedding; the others are dropped, and logged.
+
+    A compact base (``scripts/gpu_recipe.py prepare``) keeps only the tokens its data used; a
+    target written later can tokenize into a merge the base never kept (``output!).`` where the
+    data had ``output!)``), which would otherwise crash the run mid-way in the embedding.
+    """
+    if not size:
+        return tokenized
+    kept = [ids for ids in tokenized if max(ids["input_ids"], default=0) < size]
+    if len(kept) < len(tokenized):
+        log.warning(
+            "%d training row(s) dropped: a token outside the base's %d-token vocabulary "
+            "(rebuild a compact base with scripts/gpu_recipe.py prepare to keep them)",
+            len(tokenized) - len(kept),
+            size,
+        )
+    return kept
 
 
 def train_sft(

@@ -131,7 +131,7 @@ def test_anomaly_test_is_unseen_templates_with_label_fixes(data_dir):
         ("t0", "normal", "BGL"),
         ("s0", "normal", "Spirit"),
     ]
-    assert train[0].reasoning == fixed_label_reasoning("normal")
+    assert train[0].reasoning == fixed_label_reasoning("t0") == "It reports: t0."
     assert train[1].reasoning == "about s0"
 
 
@@ -271,4 +271,4 @@ def test_shipped_anomaly_cold_start_carries_the_expert_fixes():
     validation = load_split(Task.ANOMALY, "validation", REAL)
     assert sum(e.label == AB for e in train) == 48
     assert sum(e.label == AB for e in validation) == 21
-    assert sum(e.reasoning == fixed_label_reasoning(e.label) for e in train + validation) == 31
+    assert sum(e.reasoning == fixed_label_reasoning(e.input) for e in train + validation) == 31

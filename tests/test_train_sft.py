@@ -217,3 +217,12 @@ def test_cold_start_smoke_on_the_embedded_gemma_gguf(gemma_cold_start):
     assert len(losses) == 3 and losses[-1] < losses[0], losses
     adapter = json.loads((folder / "adapter_config.json").read_text())
     assert set(adapter["target_modules"]) >= {"q_proj", "down_proj"}
+
+
+def test_rows_with_a_token_the_base_has_no_embedding_for_are_dropped_not_crashed_on(caplog):
+    from rlog_train.sft import within_vocabulary
+
+    rows = [{"input_ids": [1, 5, 9]}, {"input_ids": [1, 12]}, {"input_ids": [2]}]
+    assert within_vocabulary(rows, 10) == [rows[0], rows[2]]
+    assert "1 training row(s) dropped" in caplog.text
+    assert within_vocabulary(rows, None) == rows

@@ -6,9 +6,11 @@ teaches a small model to call 30 of the 69 real anomalies of the cold-start set 
 a reason the first answer-first adapter rarely flagged (see the model card for the measured effect).
 
 A fixed item's reasoning trajectory argues for the old label, so it cannot be the item's target.
-It is replaced by a one-sentence trajectory built from the fixed label alone
-(``fixed_label_reasoning``): honest (it claims nothing the label does not) and short; the
-protocol wraps it as it wraps every trajectory (``target_text``).
+Its reasoning becomes what the entry itself says (``fixed_label_reasoning``: "It reports: <the
+entry's first words>."): honest (it claims nothing beyond the line) and different for every
+item. A first version used one fixed sentence per label instead; a second stage that showed the
+30 fixed anomalies three times each learned that sentence as the reason for *every* anomaly
+answer, ``normal`` ones included.
 """
 
 from __future__ import annotations
@@ -21,23 +23,21 @@ from rlog_train.data.examples import Example
 from rlog_train.data.leakage import leakage_key
 from rlog_train.data.loaders import DataError
 
-FIXED_REASONS = {
-    "abnormal": "The entry reports a fault or failed operation that needs attention.",
-    "normal": "The entry reports routine operation or diagnostics, not a fault.",
-}
-"""What a fixed item's short trajectory says for each label (see the module docstring)."""
+EXCERPT_WORDS = 12
+"""How many of the entry's words a fixed item's reasoning quotes."""
 
 
-def fixed_label_reasoning(label: str) -> str:
-    """The reasoning of an item whose label an expert fix changed, from the label alone."""
-    return FIXED_REASONS[label]
+def fixed_label_reasoning(entry: str) -> str:
+    """The reasoning of an item whose label an expert fix changed: what the entry says."""
+    words = entry.split()[:EXCERPT_WORDS]  # the entry's own text: tokens a compact base has
+    return f"It reports: {' '.join(words).rstrip('.')}."
 
 
 def relabelled(examples: Sequence[Example], fixes: Sequence[tuple[str, str]]) -> list[Example]:
     """The cold-start items with the fixes applied; a changed item gets the label's trajectory."""
     fixed = apply_label_fixes(examples, fixes)
     return [
-        replace(new, reasoning=fixed_label_reasoning(new.label)) if new.label != old.label else new
+        replace(new, reasoning=fixed_label_reasoning(new.input)) if new.label != old.label else new
         for old, new in zip(examples, fixed, strict=True)
     ]
 

@@ -4,14 +4,20 @@ Only the visible rows are read and rendered (``render_line``), so a 1 GB file dr
 map to file lines through an optional filter (a list of matching line indices). Sticky follow: at
 the bottom the view follows new lines; scrolling up pauses it and counts what arrives ("+N new
 lines"); End resumes. A cursor and an anchor make the selection the user asks the model about.
+
+Long lines either scroll sideways under a fixed gutter (line numbers stay on screen) or wrap
+(``wrap_layout`` decides which piece of which row goes on each screen line). Lines the model's
+answer cited (``L<n>``, checked) are highlighted, and ``c`` / ``C`` move the cursor to them.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from collections.abc import Callable
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -23,6 +29,7 @@ from textual.strip import Strip
 
 from rlog_tui.levels import Level, detect_level
 from rlog_tui.safe_text import for_display
+from rlog_tui.widgets.wrap_layout import ScreenLine, fill_down, fill_up, pieces, rows_fitting_at_end
 
 LEVEL_STYLES = {
     Level.FATAL: Style(color="bright_white", bgcolor="red", bold=True),
@@ -37,6 +44,10 @@ CURSOR_STYLE = Style(bgcolor="grey27")
 SELECTED_STYLE = Style(bgcolor="dark_blue")
 MATCH_STYLE = Style(color="black", bgcolor="yellow")
 FLAG_STYLE = Style(color="bright_red", bold=True)
+CITED_STYLE = Style(bgcolor="#1c3b2a")
+CITED_GUTTER_STYLE = Style(color="black", bgcolor="green3", bold=True)
+PAN_CELLS = 8
+"""Cells one ← / → moves the text sideways when lines are not wrapped."""
 
 
 class TailView(ScrollView, can_focus=True):
@@ -54,10 +65,15 @@ class TailView(ScrollView, can_focus=True):
         Binding("space", "anchor", "Mark", show=False),
         Binding("n", "next_match(1)", "Next match", show=False),
         Binding("N", "next_match(-1)", "Previous match", show=False),
+        Binding("c", "next_cited(1)", "Next cited line", show=False),
+        Binding("C", "next_cited(-1)", "Previous cited line", show=False),
+        Binding("left", "pan(-1)", "Scroll left", show=False),
+        Binding("right", "pan(1)", "Scroll right", show=False),
     ]
 
     following: reactive[bool] = reactive(True)
     new_lines: reactive[int] = reactive(0)
+    wrap: reactive[bool] = reactive(False)
 
     class SelectionChanged(Message):
         """The cursor or the selection moved (the status bar shows it)."""
@@ -78,7 +94,12 @@ class TailView(ScrollView, can_focus=True):
         self.anchor: int | None = None
         self.search: re.Pattern[str] | None = None
         self.flagged: Callable[[int], bool] = lambda _line: False
-        self._width = 80
+        self.cited: frozenset[int] = frozenset()
+        """0-based file lines the last answer cited (verified ones: they were sent)."""
+        self._text_width = 0  # the widest text drawn so far (for sideways scrolling)
+        self._end_rows = 0  # wrapped: how many of the last rows fit on one screen
+        self._sized_for: tuple[object, ...] = ()
+        self._screen_cache: tuple[tuple[object, ...], list[ScreenLine]] | None = None
         self._update_virtual_size()
 
     # -- rows and lines ----------------------------------------------------------------------
@@ -155,7 +176,40 @@ class TailView(ScrollView, can_focus=True):
         self.refresh()
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self._width, self.row_count)
+        """Unwrapped: one row a line, as wide as the widest text. Wrapped: scrolled by rows, with
+        exactly enough range that the last ``_end_rows`` rows fill the screen at the end."""
+        if not self.wrap:
+            self.virtual_size = Size(self._gutter_width() + 2 + self._text_width, self.row_count)
+            return
+        height = max(1, self._shown.height)
+        count = self.row_count
+        self._sized_for = self._wrap_key()
+        self._end_rows = rows_fitting_at_end(count, height, self._row_pieces)
+        self.virtual_size = Size(0, count - self._end_rows + height if count else 0)
+        if self.following and self.cursor is None and self.scroll_y < self.max_scroll_y:
+            self.scroll_end(animate=False, immediate=True)
+
+    def _wrap_key(self) -> tuple[object, ...]:
+        """What the wrapped scroll range depends on (a scrollbar coming or going changes it too,
+        without a resize event: the screen checks the key and re-sizes when it moved)."""
+        return (self._shown, self.row_count, self._line_count, id(self._rows))
+
+    def on_resize(self) -> None:
+        self._update_virtual_size()
+
+    def watch_wrap(self) -> None:
+        self.scroll_to(x=0, animate=False, immediate=True)
+        self._update_virtual_size()
+        if self.cursor is not None:
+            self._show_cursor()
+        elif self.following:
+            self.scroll_end(animate=False, immediate=True)
+        self.refresh()
+
+    def set_cited(self, lines: frozenset[int]) -> None:
+        """Highlight these 0-based file lines as cited by the answer (an empty set clears)."""
+        self.cited = lines
+        self.refresh()
 
     # -- selection ---------------------------------------------------------------------------
     def selected_rows(self) -> tuple[int, int] | None:
@@ -179,16 +233,38 @@ class TailView(ScrollView, can_focus=True):
 
     def _show_cursor(self) -> None:
         if self.cursor is not None:
-            if self.cursor < self.scroll_y or self.cursor >= self.scroll_y + self.size.height:
+            if self.wrap:
+                self._bring_into_wrapped_view(self.cursor)
+            elif self.cursor < self.scroll_y or self.cursor >= self.scroll_y + self._shown.height:
                 self.scroll_to(
-                    y=max(0, self.cursor - self.size.height // 2), animate=False, immediate=True
+                    y=max(0, self.cursor - self._shown.height // 2), animate=False, immediate=True
                 )
             self.following = self.cursor >= self.row_count - 1 and self.is_vertical_scroll_end
         self.refresh()
         self.post_message(self.SelectionChanged())
 
+    def _bring_into_wrapped_view(self, row: int) -> None:
+        """Scroll (by rows) so that every piece of ``row`` is on screen."""
+        whole = self._whole_rows()
+        if whole and whole[0] <= row <= whole[-1]:
+            return
+        if row < int(self.scroll_y) or not whole:
+            top = row
+        else:  # below: the top row that makes ``row`` the last one shown whole
+            screen = fill_up(row, max(1, self._shown.height), self._row_pieces)
+            top = next((r for r, piece in screen if piece == 0), row)
+        self.scroll_to(y=top, animate=False, immediate=True)
+
+    def _whole_rows(self) -> list[int]:
+        """Rows shown with all their pieces on the current screen."""
+        shown = Counter(row for row, _ in self._screen())
+        return [row for row, count in shown.items() if count == self._row_pieces(row)]
+
     def _start_cursor(self) -> int:
-        bottom = min(self.row_count, int(self.scroll_y) + self.size.height) - 1
+        if self.wrap:
+            screen = self._screen()
+            return screen[-1][0] if screen else max(0, self.row_count - 1)
+        bottom = min(self.row_count, int(self.scroll_y) + self._shown.height) - 1
         return max(0, bottom)
 
     def action_cursor(self, delta: int) -> None:
@@ -212,7 +288,7 @@ class TailView(ScrollView, can_focus=True):
     def action_cursor_page(self, direction: int) -> None:
         if self.cursor is None and self.row_count:
             self.cursor = self._start_cursor()  # a page from the bottom row, not just onto it
-        self.action_cursor(direction * max(1, self.size.height - 1))
+        self.action_cursor(direction * max(1, self._shown.height - 1))
 
     def action_anchor(self) -> None:
         """Space: start a range at the cursor (or drop it when one is already anchored)."""
@@ -247,6 +323,29 @@ class TailView(ScrollView, can_focus=True):
                 return
         self.notify(f"no line matches /{self.search.pattern}/", severity="warning")
 
+    def action_next_cited(self, direction: int) -> None:
+        """Move the cursor to the next (or previous) line the answer cited, wrapping around."""
+        rows = sorted(row for line in self.cited if (row := self.row_of_line(line)) is not None)
+        if not rows:
+            self.notify(
+                "no cited line in view" if self.cited else "the answer cites no line it was sent",
+                severity="warning",
+            )
+            return
+        start = self._start_cursor() if self.cursor is None else self.cursor
+        if direction > 0:
+            target = next((row for row in rows if row > start), rows[0])
+        else:
+            target = next((row for row in reversed(rows) if row < start), rows[-1])
+        self.anchor = None
+        self.cursor = target
+        self._show_cursor()
+
+    def action_pan(self, direction: int) -> None:
+        """Scroll the text sideways (the gutter stays); nothing to do while wrapping."""
+        if not self.wrap:
+            self.scroll_to(x=self.scroll_x + direction * PAN_CELLS, animate=False, immediate=True)
+
     # -- following ---------------------------------------------------------------------------
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
@@ -257,16 +356,64 @@ class TailView(ScrollView, can_focus=True):
             self.new_lines = 0
 
     # -- rendering ---------------------------------------------------------------------------
+    @property
+    def _shown(self) -> Size:
+        """The size of the text area: the widget less its scrollbars."""
+        return self.scrollable_content_region.size
+
+    def _gutter_width(self) -> int:
+        return max(4, len(str(self._line_count)))
+
+    def _text_room(self) -> int:
+        """Cells left for the text beside the gutter (number, flag, space)."""
+        return max(1, self._shown.width - self._gutter_width() - 2)
+
+    def _display_text(self, row: int) -> str:
+        return for_display(self._read_line(self.line_at(row)))
+
+    def _row_pieces(self, row: int) -> int:
+        return pieces(cell_len(self._display_text(row)), self._text_room())
+
+    def _screen(self) -> list[ScreenLine]:
+        """(row, piece) for each screen line, worked out once per scroll position and size."""
+        height = self._shown.height
+        first = int(self.scroll_y)
+        if not self.wrap:
+            return [(row, 0) for row in range(first, min(self.row_count, first + height))]
+        if self._wrap_key() != self._sized_for:
+            self.call_later(self._update_virtual_size)
+        at_end = self.row_count and first >= self.row_count - self._end_rows
+        key = (
+            first,
+            at_end,
+            height,
+            self._shown.width,
+            self.row_count,
+            self._line_count,
+            id(self._rows),
+        )
+        if self._screen_cache is not None and self._screen_cache[0] == key:
+            return self._screen_cache[1]
+        if at_end:
+            screen = fill_up(self.row_count - 1, height, self._row_pieces)
+        else:
+            screen = fill_down(first, self.row_count, height, self._row_pieces)
+        self._screen_cache = (key, screen)
+        return screen
+
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        row = scroll_y + y
-        width = self.size.width
-        if row >= self.row_count:
+        width = self._shown.width
+        screen = self._screen()
+        if y >= len(screen):
             return Strip.blank(width, self.rich_style)
+        row, piece = screen[y]
         line = self.line_at(row)
-        text = for_display(self._read_line(line))
-        gutter_width = max(4, len(str(self._line_count)))
+        text = self._display_text(row)
+        gutter_width = self._gutter_width()
         base = LEVEL_STYLES[detect_level(text)]
+        cited = line in self.cited
+        if cited:
+            base += CITED_STYLE
         selection = self.selected_rows()
         if selection and selection[0] <= row <= selection[1]:
             base += (
@@ -274,18 +421,26 @@ class TailView(ScrollView, can_focus=True):
                 if selection[0] != selection[1] or self.anchor is not None
                 else CURSOR_STYLE
             )
-        flag = "!" if self.flagged(line) else " "
-        segments = [
-            Segment(f"{line + 1:>{gutter_width}}", GUTTER_STYLE),
-            Segment(flag, FLAG_STYLE),
-            Segment(" "),
-            *self._highlight(text, base),
-        ]
-        full = Strip(segments)
-        if full.cell_length > self._width:
-            self._width = full.cell_length
-            self.call_later(self._update_virtual_size)
-        return full.crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
+        number = f"{line + 1:>{gutter_width}}" if piece == 0 else " " * gutter_width
+        flag = "!" if piece == 0 and self.flagged(line) else " "
+        gutter = Strip(
+            [
+                Segment(number, CITED_GUTTER_STYLE if cited else GUTTER_STYLE),
+                Segment(flag, FLAG_STYLE),
+                Segment(" "),
+            ]
+        )
+        body = Strip(self._highlight(text, base))
+        room = self._text_room()
+        if self.wrap:
+            start = piece * room
+        else:
+            start = int(self.scroll_x)
+            if body.cell_length > self._text_width:
+                self._text_width = body.cell_length
+                self.call_later(self._update_virtual_size)
+        body = body.crop(start, start + room).extend_cell_length(room, base)
+        return Strip.join([gutter, body]).crop(0, width)
 
     def _highlight(self, text: str, base: Style) -> list[Segment]:
         if self.search is None:

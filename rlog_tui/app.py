@@ -170,6 +170,9 @@ class RlogApp(TemplatesMixin, App[None]):
         for index in range(len(self.sources)):
             view = self.query_one(f"#view-{index}", TailView)
             view.flagged = self._flag_checker(index)
+            mining = self._mining[index]
+            view.entry_of = mining.entry_span
+            view.continues = mining.continues_entry
             view.scroll_end(animate=False, immediate=True)
         self.set_interval(0.05, self._drain_engine_events)
         self.set_interval(0.1, self._apply_file_changes)
@@ -357,7 +360,10 @@ class RlogApp(TemplatesMixin, App[None]):
 
     # -- asking the model --------------------------------------------------------------------
     def selected_lines(self) -> list[tuple[int, str]]:
-        """(1-based line number, text) of the selection, else the newest line of the view."""
+        """(1-based line number, text) of the selection, else of the newest entry of the view.
+
+        Snapped to whole entries, as in ``analyze``: a folded trace's row, or any line of an
+        open one, brings the whole entry."""
         view = self.view
         rows = view.selected_rows()
         if rows is None:
@@ -365,7 +371,11 @@ class RlogApp(TemplatesMixin, App[None]):
             rows = (max(0, last - DEFAULT_LAST + 1), last)  # as analyze: one entry
         if view.row_count == 0:
             return []
-        numbers = [view.line_at(row) for row in range(rows[0], rows[1] + 1)]
+        entry_span = self._mining[self._current].entry_span
+        numbers: dict[int, None] = {}
+        for row in range(rows[0], rows[1] + 1):
+            first, last = entry_span(view.line_at(row))
+            numbers.update(dict.fromkeys(range(first, last + 1)))
         return [(number + 1, self.source.line(number)) for number in numbers]
 
     def action_ask(self) -> None:

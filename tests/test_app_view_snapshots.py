@@ -111,3 +111,10 @@ def test_snapshot_pane_hidden_scrolled_sideways(app, snap_compare, columns):
 @pytest.mark.parametrize("columns", [80, 160])
 def test_snapshot_cited_lines_highlighted(app, snap_compare, columns):
     assert snap_compare(app, run_before=replay_cited_answer, terminal_size=(columns, 30))
+
+
+@pytest.mark.parametrize("columns", [80, 160])
+def test_snapshot_trace_opened(app, snap_compare, columns):
+    """The Java trace (lines 4-8) folded by default, opened with x on its row."""
+    keys = ["up"] * 5 + ["x"]
+    assert snap_compare(app, run_before=keys_then_settle(*keys), terminal_size=(columns, 24))

@@ -40,6 +40,16 @@ class RlogCommands(Provider):
                 "Jump to a line the answer cited (c)",
                 partial(app.view.action_next_cited, 1),
             ),  # type: ignore[attr-defined]
+            (
+                "Open or fold entry",
+                "A stack trace as one row, or all its lines (x)",
+                app.view.action_toggle_entry,  # type: ignore[attr-defined]
+            ),
+            (
+                "Open or fold all entries",
+                "Every multi-line entry (X)",
+                app.view.action_toggle_all_entries,  # type: ignore[attr-defined]
+            ),
             ("Help", "Keys and what they do", app.action_help),  # type: ignore[attr-defined]
         ]
         return entries

@@ -8,6 +8,9 @@ lines"); End resumes. A cursor and an anchor make the selection the user asks th
 Long lines either scroll sideways under a fixed gutter (line numbers stay on screen) or wrap
 (``wrap_layout`` decides which piece of which row goes on each screen line). Lines the model's
 answer cited (``L<n>``, checked) are highlighted, and ``c`` / ``C`` move the cursor to them.
+A multi-line entry (a stack trace) is folded into one row as soon as it is mined (``entry_folds``;
+``x`` opens or folds the entry at the cursor, ``X`` all of them); folds apply to the unfiltered
+view, a filter shows exactly the lines that match.
 """
 
 from __future__ import annotations
@@ -18,8 +21,6 @@ from collections import Counter
 from collections.abc import Callable
 
 from rich.cells import cell_len
-from rich.segment import Segment
-from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -27,25 +28,18 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from rlog_tui.levels import Level, detect_level
 from rlog_tui.safe_text import for_display
+from rlog_tui.widgets.entry_folds import EntryFolds
+from rlog_tui.widgets.tail_row import (
+    CURSOR_STYLE,
+    GUTTER_EXTRA,
+    SELECTED_STYLE,
+    paint_gutter,
+    paint_text,
+    text_style,
+)
 from rlog_tui.widgets.wrap_layout import ScreenLine, fill_down, fill_up, pieces, rows_fitting_at_end
 
-LEVEL_STYLES = {
-    Level.FATAL: Style(color="bright_white", bgcolor="red", bold=True),
-    Level.ERROR: Style(color="bright_red"),
-    Level.WARNING: Style(color="yellow"),
-    Level.INFO: Style(),
-    Level.DEBUG: Style(color="grey50"),
-    Level.UNKNOWN: Style(),
-}
-GUTTER_STYLE = Style(color="grey42")
-CURSOR_STYLE = Style(bgcolor="grey27")
-SELECTED_STYLE = Style(bgcolor="dark_blue")
-MATCH_STYLE = Style(color="black", bgcolor="yellow")
-FLAG_STYLE = Style(color="bright_red", bold=True)
-CITED_STYLE = Style(bgcolor="#1c3b2a")
-CITED_GUTTER_STYLE = Style(color="black", bgcolor="green3", bold=True)
 PAN_CELLS = 8
 """Cells one ← / → moves the text sideways when lines are not wrapped."""
 
@@ -67,6 +61,8 @@ class TailView(ScrollView, can_focus=True):
         Binding("N", "next_match(-1)", "Previous match", show=False),
         Binding("c", "next_cited(1)", "Next cited line", show=False),
         Binding("C", "next_cited(-1)", "Previous cited line", show=False),
+        Binding("x", "toggle_entry", "Open/fold entry", show=False),
+        Binding("X", "toggle_all_entries", "Open/fold all entries", show=False),
         Binding("left", "pan(-1)", "Scroll left", show=False),
         Binding("right", "pan(1)", "Scroll right", show=False),
     ]
@@ -95,6 +91,14 @@ class TailView(ScrollView, can_focus=True):
         self.search: re.Pattern[str] | None = None
         self.flagged: Callable[[int], bool] = lambda _line: False
         self.cited: frozenset[int] = frozenset()
+        self.entry_of: Callable[[int], tuple[int, int]] = lambda line: (line, line)
+        """(first, last) 0-based lines of the entry holding a line (the app's mined entries)."""
+        self.continues: Callable[[int], bool] = lambda _line: False
+        self.folds = EntryFolds()
+        self.fold_new = True
+        """Fold each multi-line entry as it is mined (``X`` turns it off and opens them all)."""
+        self._entries: dict[int, int] = {}  # every multi-line entry mined: first → last line
+        self._fold_version = 0
         """0-based file lines the last answer cited (verified ones: they were sent)."""
         self._text_width = 0  # the widest text drawn so far (for sideways scrolling)
         self._end_rows = 0  # wrapped: how many of the last rows fit on one screen
@@ -105,14 +109,14 @@ class TailView(ScrollView, can_focus=True):
     # -- rows and lines ----------------------------------------------------------------------
     @property
     def row_count(self) -> int:
-        return self._line_count if self._rows is None else len(self._rows)
+        return self._line_count - self.folds.hidden if self._rows is None else len(self._rows)
 
     def line_at(self, row: int) -> int:
-        return row if self._rows is None else self._rows[row]
+        return self.folds.line_of_row(row) if self._rows is None else self._rows[row]
 
     def row_of_line(self, line: int) -> int | None:
         if self._rows is None:
-            return line if 0 <= line < self._line_count else None
+            return self.folds.row_of_line(line) if 0 <= line < self._line_count else None
         index = bisect.bisect_left(self._rows, line)
         return index if index < len(self._rows) and self._rows[index] == line else None
 
@@ -150,6 +154,8 @@ class TailView(ScrollView, can_focus=True):
         """
         self._line_count = line_count
         shift_rows = count
+        self.folds.shift(count)
+        self._entries = {first + count: last + count for first, last in self._entries.items()}
         if self._rows is not None:
             front = new_rows or []
             self._rows = front + [line + count for line in self._rows]
@@ -170,6 +176,8 @@ class TailView(ScrollView, can_focus=True):
         self._line_count = line_count
         if self._rows is not None:
             self._rows = []
+        self.folds.clear()
+        self._entries.clear()
         self.cursor = self.anchor = None
         self.new_lines = 0
         self._update_virtual_size()
@@ -179,7 +187,8 @@ class TailView(ScrollView, can_focus=True):
         """Unwrapped: one row a line, as wide as the widest text. Wrapped: scrolled by rows, with
         exactly enough range that the last ``_end_rows`` rows fill the screen at the end."""
         if not self.wrap:
-            self.virtual_size = Size(self._gutter_width() + 2 + self._text_width, self.row_count)
+            width = self._gutter_width() + GUTTER_EXTRA + self._text_width
+            self.virtual_size = Size(width, self.row_count)
             return
         height = max(1, self._shown.height)
         count = self.row_count
@@ -192,7 +201,7 @@ class TailView(ScrollView, can_focus=True):
     def _wrap_key(self) -> tuple[object, ...]:
         """What the wrapped scroll range depends on (a scrollbar coming or going changes it too,
         without a resize event: the screen checks the key and re-sizes when it moved)."""
-        return (self._shown, self.row_count, self._line_count, id(self._rows))
+        return (self._shown, self.row_count, self._line_count, id(self._rows), self._fold_version)
 
     def on_resize(self) -> None:
         self._update_virtual_size()
@@ -204,6 +213,68 @@ class TailView(ScrollView, can_focus=True):
             self._show_cursor()
         elif self.following:
             self.scroll_end(animate=False, immediate=True)
+        self.refresh()
+
+    # -- entries -----------------------------------------------------------------------------
+    def add_entries(self, spans: list[tuple[int, int]]) -> None:
+        """Multi-line entries were mined ((first, last) 0-based lines): fold them (by default)."""
+        if not spans:
+            return
+        self._entries.update(spans)
+        if self.fold_new:
+            self._keep_place(lambda: self.folds.fold(spans))
+
+    def action_toggle_entry(self) -> None:
+        """``x``: open the folded entry at the cursor, or fold the open one it is in."""
+        if self.row_count == 0:
+            return
+        if self.cursor is None:
+            self.cursor = self._start_cursor()
+        first, last = self.entry_of(self.line_at(self.cursor))
+        if last == first:
+            self.notify("this line is an entry of its own", severity="warning")
+            return
+        if self._rows is not None:
+            self.notify("entries fold in the unfiltered view", severity="warning")
+            return
+
+        def change() -> None:
+            if not self.folds.unfold(first):
+                self.folds.fold([(first, last)])
+
+        self._keep_place(change)
+        self.anchor, self.cursor = None, self.folds.nearest_row(first)
+        self._show_cursor()
+
+    def action_toggle_all_entries(self) -> None:
+        """``X``: open every entry (and leave new ones open), or fold them all again."""
+        self.fold_new = not self.fold_new
+        spans = list(self._entries.items())
+        self._keep_place(lambda: self.folds.fold(spans) if self.fold_new else self.folds.clear())
+        self.notify("entries folded" if self.fold_new else "entries open")
+
+    def _keep_place(self, change: Callable[[], None]) -> None:
+        """Change the folds; the cursor, the anchor and the top row keep showing their lines."""
+        if self._rows is not None:  # a filtered view shows no folds
+            change()
+            self._fold_version += 1
+            return
+
+        def line_of(row: int | None) -> int | None:
+            return None if row is None or row >= self.row_count else self.line_at(row)
+
+        cursor, anchor, top = (
+            line_of(self.cursor),
+            line_of(self.anchor),
+            line_of(int(self.scroll_y)),
+        )
+        change()
+        self._fold_version += 1
+        self.cursor = None if cursor is None else self.folds.nearest_row(cursor)
+        self.anchor = None if anchor is None else self.folds.nearest_row(anchor)
+        self._update_virtual_size()
+        if top is not None:  # at the end, this is still the end: following goes on
+            self.scroll_to(y=self.folds.nearest_row(top), animate=False, immediate=True)
         self.refresh()
 
     def set_cited(self, lines: frozenset[int]) -> None:
@@ -365,14 +436,25 @@ class TailView(ScrollView, can_focus=True):
         return max(4, len(str(self._line_count)))
 
     def _text_room(self) -> int:
-        """Cells left for the text beside the gutter (number, flag, space)."""
-        return max(1, self._shown.width - self._gutter_width() - 2)
+        """Cells left for the text beside the gutter (number, flag, entry mark, space)."""
+        return max(1, self._shown.width - self._gutter_width() - GUTTER_EXTRA)
 
     def _display_text(self, row: int) -> str:
         return for_display(self._read_line(self.line_at(row)))
 
+    def _folded_note(self, line: int) -> str:
+        """`` +N lines`` after a folded entry's first line, else nothing."""
+        last = self.folds.folded_last(line) if self._rows is None else None
+        return "" if last is None else f"  +{last - line} lines"
+
+    def _entry_mark(self, line: int) -> str:
+        if line in self._entries:
+            return "▸" if self._folded_note(line) else "▾"
+        return "│" if self.continues(line) else " "
+
     def _row_pieces(self, row: int) -> int:
-        return pieces(cell_len(self._display_text(row)), self._text_room())
+        text = self._display_text(row) + self._folded_note(self.line_at(row))
+        return pieces(cell_len(text), self._text_room())
 
     def _screen(self) -> list[ScreenLine]:
         """(row, piece) for each screen line, worked out once per scroll position and size."""
@@ -391,6 +473,7 @@ class TailView(ScrollView, can_focus=True):
             self.row_count,
             self._line_count,
             id(self._rows),
+            self._fold_version,
         )
         if self._screen_cache is not None and self._screen_cache[0] == key:
             return self._screen_cache[1]
@@ -409,28 +492,21 @@ class TailView(ScrollView, can_focus=True):
         row, piece = screen[y]
         line = self.line_at(row)
         text = self._display_text(row)
-        gutter_width = self._gutter_width()
-        base = LEVEL_STYLES[detect_level(text)]
         cited = line in self.cited
-        if cited:
-            base += CITED_STYLE
         selection = self.selected_rows()
+        selected = None
         if selection and selection[0] <= row <= selection[1]:
-            base += (
-                SELECTED_STYLE
-                if selection[0] != selection[1] or self.anchor is not None
-                else CURSOR_STYLE
-            )
-        number = f"{line + 1:>{gutter_width}}" if piece == 0 else " " * gutter_width
-        flag = "!" if piece == 0 and self.flagged(line) else " "
-        gutter = Strip(
-            [
-                Segment(number, CITED_GUTTER_STYLE if cited else GUTTER_STYLE),
-                Segment(flag, FLAG_STYLE),
-                Segment(" "),
-            ]
+            ranged = selection[0] != selection[1] or self.anchor is not None
+            selected = SELECTED_STYLE if ranged else CURSOR_STYLE
+        style = text_style(text, cited=cited, selection=selected)
+        gutter_width = self._gutter_width()
+        gutter = paint_gutter(
+            f"{line + 1:>{gutter_width}}" if piece == 0 else " " * gutter_width,
+            "!" if piece == 0 and self.flagged(line) else " ",
+            self._entry_mark(line) if piece == 0 or self.continues(line) else " ",
+            cited=cited,
         )
-        body = Strip(self._highlight(text, base))
+        body = paint_text(text, self._folded_note(line), style, self.search)
         room = self._text_room()
         if self.wrap:
             start = piece * room
@@ -439,19 +515,5 @@ class TailView(ScrollView, can_focus=True):
             if body.cell_length > self._text_width:
                 self._text_width = body.cell_length
                 self.call_later(self._update_virtual_size)
-        body = body.crop(start, start + room).extend_cell_length(room, base)
+        body = body.crop(start, start + room).extend_cell_length(room, style)
         return Strip.join([gutter, body]).crop(0, width)
-
-    def _highlight(self, text: str, base: Style) -> list[Segment]:
-        if self.search is None:
-            return [Segment(text, base)]
-        pieces: list[Segment] = []
-        position = 0
-        for match in self.search.finditer(text):
-            if match.end() == match.start():
-                continue
-            pieces.append(Segment(text[position : match.start()], base))
-            pieces.append(Segment(match.group(0), base + MATCH_STYLE))
-            position = match.end()
-        pieces.append(Segment(text[position:], base))
-        return [piece for piece in pieces if piece.text]

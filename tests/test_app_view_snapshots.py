@@ -45,11 +45,13 @@ LINES = [
 ASKED = [(10, LINES[9]), (11, LINES[10])]
 RECORDED_RESPONSE = (
     "<answer>normal</answer><think>L1: Looking at the log entry `2024-05-01 12:00:02 WARN db "
-    "pool 80% used`, I first check if it contains any invalid values or invalid keywords. Since "
-    "this is a normal log, and no explicit warnings are present, I conclude that this log should "
-    "be marked as normal.</think>"
+    "pool 80% used`, I first check if it contains any invalid values like memory addresses, "
+    "floating numbers, or register values. Since this log only shows a status message and does "
+    "not contain any explicit error keywords, the absence of invalid values suggests that the "
+    "system is functioning normally.</think>"
 )
-"""What the shipped adapter answered for ``ASKED`` (task anomaly, answer-first, greedy)."""
+"""What the shipped adapter (stage 3, e5b0dd7) answered for ``ASKED`` (anomaly, answer-first,
+greedy, 96 tokens)."""
 
 
 @pytest.fixture

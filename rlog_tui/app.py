@@ -1,4 +1,4 @@
-"""The Textual app: tail views on the left, the model's reasoning on the right.
+"""The Textual app: tail views, and the model's reasoning beside them, under them or hidden.
 
 UI code only: reading files is ``source``'s job, prompting and parsing ``protocol``'s, running the
 model ``engine``'s. Model events arrive on the engine thread and are queued; a 50 ms timer drains
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -28,6 +28,7 @@ from rlog_tui.engine import Done, Engine, EngineEvent, Failed, Job, Request, Sta
 from rlog_tui.engine.backend import SamplingParams
 from rlog_tui.engine.worker import EngineState
 from rlog_tui.protocol import TASKS, OutputOrder, Prompt, Task, answer_problems
+from rlog_tui.protocol.grounding import GroundedCitation, ground_citations
 from rlog_tui.screener import Screener
 from rlog_tui.selection import DEFAULT_LAST
 from rlog_tui.source import Appended, Deleted, FileWatcher, LogFile, Rotated, SourceEvent, Truncated
@@ -35,6 +36,13 @@ from rlog_tui.source.stdin_spool import StdinSpool
 from rlog_tui.source_mining import SourceTemplates
 from rlog_tui.widgets.commands import RlogCommands
 from rlog_tui.widgets.dialogs import HelpScreen, NumberPrompt, PromptViewer, TaskPicker
+from rlog_tui.widgets.pane_layout import (
+    BOTTOM_HEIGHT_PERCENT,
+    NEXT_LAYOUT,
+    PaneLayout,
+    default_layout,
+    side_pane_width,
+)
 from rlog_tui.widgets.reasoning_pane import ReasoningPane
 from rlog_tui.widgets.tail_view import TailView
 from rlog_tui.widgets.templates_panel import TemplatesPanel
@@ -55,8 +63,9 @@ class RlogApp(TemplatesMixin, App[None]):
     TITLE = "rlog"
     CSS = """
     #main { height: 1fr; }
-    #left { width: 3fr; }
-    #reasoning { width: 2fr; }
+    #main.bottom { layout: vertical; }
+    #left { width: 1fr; height: 1fr; }
+    #reasoning.hidden { display: none; }
     #filter, #search { display: none; height: 3; }
     #filter.open, #search.open { display: block; }
     #status { height: 1; background: $boost; color: $text-muted; padding: 0 1; }
@@ -77,6 +86,8 @@ class RlogApp(TemplatesMixin, App[None]):
         Binding("l", "select_last", "Last N", show=False),
         Binding("tab", "next_file", "Next file", show=False),
         Binding("p", "toggle_templates", "Templates", show=False),
+        Binding("W", "toggle_wrap", "Wrap lines", show=False),
+        Binding("r", "cycle_pane", "Reasoning pane", show=False),
         *[
             Binding(str(n), f"set_task('{task.value}')", show=False)
             for n, task in enumerate(TASKS, start=1)
@@ -85,6 +96,9 @@ class RlogApp(TemplatesMixin, App[None]):
 
     fast: reactive[bool] = reactive(False)
     analysis_task: reactive[Task] = reactive(Task.ANOMALY)
+    wrap: reactive[bool] = reactive(False)
+    pane_layout: reactive[PaneLayout | None] = reactive(None)
+    """Where the reasoning pane is; None until the user chooses: then it follows the width."""
 
     def __init__(
         self,
@@ -119,6 +133,8 @@ class RlogApp(TemplatesMixin, App[None]):
         self.last_prompt: Prompt | None = None
         self.last_prompt_tokens: int | None = None
         self.last_done: Done | None = None
+        self.last_citations: list[GroundedCitation] = []
+        self._asked: tuple[int, list[tuple[int, str]]] = (0, [])  # (view, file lines sent)
         self._current = 0
         self._line_filters: list[tuple[re.Pattern[str], bool] | None] = [None] * len(sources)
         self._filter_scans: dict[int, tuple[int, list[int]]] = {}
@@ -148,11 +164,15 @@ class RlogApp(TemplatesMixin, App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._apply_pane_layout()
         self._update_subtitle()
         self.view.focus()
         for index in range(len(self.sources)):
             view = self.query_one(f"#view-{index}", TailView)
             view.flagged = self._flag_checker(index)
+            mining = self._mining[index]
+            view.entry_of = mining.entry_span
+            view.continues = mining.continues_entry
             view.scroll_end(animate=False, immediate=True)
         self.set_interval(0.05, self._drain_engine_events)
         self.set_interval(0.1, self._apply_file_changes)
@@ -340,7 +360,10 @@ class RlogApp(TemplatesMixin, App[None]):
 
     # -- asking the model --------------------------------------------------------------------
     def selected_lines(self) -> list[tuple[int, str]]:
-        """(1-based line number, text) of the selection, else the newest line of the view."""
+        """(1-based line number, text) of the selection, else of the newest entry of the view.
+
+        Snapped to whole entries, as in ``analyze``: a folded trace's row, or any line of an
+        open one, brings the whole entry."""
         view = self.view
         rows = view.selected_rows()
         if rows is None:
@@ -348,7 +371,11 @@ class RlogApp(TemplatesMixin, App[None]):
             rows = (max(0, last - DEFAULT_LAST + 1), last)  # as analyze: one entry
         if view.row_count == 0:
             return []
-        numbers = [view.line_at(row) for row in range(rows[0], rows[1] + 1)]
+        entry_span = self._mining[self._current].entry_span
+        numbers: dict[int, None] = {}
+        for row in range(rows[0], rows[1] + 1):
+            first, last = entry_span(view.line_at(row))
+            numbers.update(dict.fromkeys(range(first, last + 1)))
         return [(number + 1, self.source.line(number)) for number in numbers]
 
     def action_ask(self) -> None:
@@ -363,6 +390,7 @@ class RlogApp(TemplatesMixin, App[None]):
             return
         span = f"line {lines[0][0]}" if len(lines) == 1 else f"lines {lines[0][0]}-{lines[-1][0]}"
         self._send(task, [text for _, text in lines], f"{self.source.path.name} {span}")
+        self._asked = (self._current, lines)
 
     def _send(
         self, task: Task, lines: Sequence[str], description: str, instruction: str | None = None
@@ -373,6 +401,10 @@ class RlogApp(TemplatesMixin, App[None]):
         """
         if self.job is not None:
             self.job.cancel()
+        self.show_citations([])
+        self._asked = (self._current, [])
+        if self._pane_layout_now() is PaneLayout.HIDDEN:
+            self.pane_layout = default_layout(self.size.width)  # an answer is never asked unseen
         engine = self.fast_engine if self.fast and self.fast_engine else self.engine
         order = OutputOrder.ANSWER_FIRST if self.fast else self.full_order
         request = Request(
@@ -432,12 +464,22 @@ class RlogApp(TemplatesMixin, App[None]):
                 self.pane.set_status(status)
             elif isinstance(event, Done):
                 self.last_done = event
+                sent = self.last_prompt.sent if self.last_prompt is not None else ()
+                self.show_citations(ground_citations(event.parsed.think, sent, self._asked[1]))
                 self.pane.finish(event.answer.valid and event.parsed.format_ok, _done_status(event))
             elif isinstance(event, Failed):
                 self.pane.finish(False, f"failed: {event.message}")
                 self.notify(event.message, severity="error")
         if tokens:
             self.pane.append(tokens)
+
+    def show_citations(self, citations: list[GroundedCitation]) -> None:
+        """Highlight the cited lines in the view that was asked about; list them in the pane."""
+        self.last_citations = citations
+        self.pane.show_citations(citations)
+        cited = frozenset(c.line - 1 for c in citations if c.line is not None)
+        for index, view in enumerate(self.query(TailView).results(TailView)):
+            view.set_cited(cited if index == self._asked[0] else frozenset())
 
     # -- modes, tasks, views -----------------------------------------------------------------
     def action_toggle_fast(self) -> None:
@@ -448,6 +490,41 @@ class RlogApp(TemplatesMixin, App[None]):
 
     def watch_analysis_task(self) -> None:
         self._update_subtitle()
+
+    def action_toggle_wrap(self) -> None:
+        self.wrap = not self.wrap
+
+    def watch_wrap(self, wrap: bool) -> None:
+        for view in self.query(TailView).results(TailView):
+            view.wrap = wrap
+        self._update_status()
+
+    def action_cycle_pane(self) -> None:
+        """Reasoning pane: side → bottom → hidden → side."""
+        self.pane_layout = NEXT_LAYOUT[self._pane_layout_now()]
+
+    def _pane_layout_now(self) -> PaneLayout:
+        return self.pane_layout or default_layout(self.size.width)
+
+    def watch_pane_layout(self) -> None:
+        self._apply_pane_layout()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_pane_layout()
+
+    def _apply_pane_layout(self) -> None:
+        if not self.is_mounted:
+            return
+        layout = self._pane_layout_now()
+        main, pane = self.query_one("#main"), self.pane
+        main.set_class(layout is PaneLayout.BOTTOM, "bottom")
+        pane.set_class(layout is PaneLayout.HIDDEN, "hidden")
+        pane.set_class(layout is PaneLayout.BOTTOM, "bottom")
+        if layout is PaneLayout.BOTTOM:
+            pane.styles.width, pane.styles.height = "1fr", f"{BOTTOM_HEIGHT_PERCENT}%"
+        else:
+            pane.styles.width, pane.styles.height = side_pane_width(self.size.width), "1fr"
+        self.call_after_refresh(self._scroll_followers)
 
     def action_set_task(self, name: str) -> None:
         self.analysis_task = Task(name)
@@ -515,6 +592,8 @@ class RlogApp(TemplatesMixin, App[None]):
         if rows:
             first, last = view.line_at(rows[0]) + 1, view.line_at(rows[1]) + 1
             parts.append(f"selected {first}-{last}" if last != first else f"line {first}")
+        if self.wrap:
+            parts.append("wrap")
         if view.following:
             parts.append("following")
         else:

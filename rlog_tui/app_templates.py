@@ -64,9 +64,10 @@ class TemplatesMixin:
             if mining.complete(source.line_count):
                 continue
             mined = mining.mine(self.screener, source.lines, source.line_count, budget)
+            view = self.query_one(f"#view-{index}", TailView)
+            view.add_entries(mining.take_entries())  # an idle flush mines an entry, no line
             if not mined.count:
                 continue
-            view = self.query_one(f"#view-{index}", TailView)
             view.refresh()  # cached verdicts may flag the lines just mined
             template_id = self._template_filters[index]
             if template_id is None:

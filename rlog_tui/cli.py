@@ -450,25 +450,12 @@ class _Outcome:
 
 
 def _citations(outcome: _Outcome, selected: list[tuple[int, str]]) -> list[dict[str, object]]:
-    """Each `L<n>` the reason cites: the file's line number, its text, and whether it was sent.
+    """Each `L<n>` the reason cites: the file's line number, its text, and whether it was sent."""
+    from rlog_tui.protocol.grounding import ground_citations
 
-    `L<n>` counts the prompt's lines; they map back to the file's lines they were sent as (when
-    lines were summarised into templates to fit the context, a line may have no file number).
-    """
-    from rlog_tui.protocol.citations import check_citations
-    from rlog_tui.protocol.prompt import sanitise_lines
-
-    file_line = {}
-    for (number, _), clean in zip(selected, sanitise_lines([t for _, t in selected]), strict=True):
-        file_line.setdefault(clean, number)
     return [
-        {
-            "cited": f"L{c.number}",
-            "line": file_line.get(c.text),
-            "text": c.text,
-            "verified": c.verified,
-        }
-        for c in check_citations(outcome.parsed.think, outcome.sent)
+        {"cited": c.cited, "line": c.line, "text": c.text, "verified": c.verified}
+        for c in ground_citations(outcome.parsed.think, outcome.sent, selected)
     ]
 
 

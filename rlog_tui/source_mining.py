@@ -6,7 +6,8 @@ are grouped into entries (``source.entries``) in the file's format, detected fro
 unless given; every line of an entry gets the entry's template id. The newest entry may still be
 growing (a stack trace being written): it is mined when the next entry starts or when no line has
 come for ``ENTRY_IDLE_S``. An older chunk starts at an entry's first line, so a trace is not cut
-between two chunks (except one longer than a chunk).
+between two chunks (except one longer than a chunk). Each line also records whether it continues
+the entry above it, so the TUI can fold an entry into one row and snap a selection to entries.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ class Mined:
 
 
 class SourceTemplates:
-    """The template id of every line (0-based) of one source (0: not mined yet).
+    """The template id of every line (0-based) of one source (0: not mined yet), and whether
+    each line continues the entry above it (1 byte a line).
 
     ``format_name``: the source's format (``--format``); None recognises it from its first lines.
     ``lines_prepended``/``reset`` keep ids aligned with line numbers.
@@ -56,12 +58,16 @@ class SourceTemplates:
         "_hi",
         "_idle_since",
         "_lo",
+        "_new_entries",
         "_open_text",
+        "continues",
         "ids",
     )
 
     def __init__(self, format_name: str | None = None) -> None:
         self.ids = array("I")
+        self.continues = bytearray()
+        self._new_entries: list[tuple[int, int]] = []
         self._lo = self._hi = 0  # lines read are [lo, hi); the open entry's lines are not mined
         self._format_name = format_name
         self._format: LogFormat | None = None
@@ -78,6 +84,26 @@ class SourceTemplates:
         ids = self.ids
         return ids[line] if 0 <= line < len(ids) else 0
 
+    def entry_span(self, line: int) -> tuple[int, int]:
+        """(first, last) 0-based lines of the mined entry holding ``line`` (alone if unmined)."""
+        flags = self.continues
+        first = line
+        while 0 < first < len(flags) and flags[first] and line - first < MAX_ENTRY_LINES:
+            first -= 1
+        last = line
+        while last + 1 < len(flags) and flags[last + 1] and last - line < MAX_ENTRY_LINES:
+            last += 1
+        return first, last
+
+    def continues_entry(self, line: int) -> bool:
+        """True when ``line`` (0-based) continues the mined entry above it."""
+        return 0 <= line < len(self.continues) and bool(self.continues[line])
+
+    def take_entries(self) -> list[tuple[int, int]]:
+        """The multi-line entries mined since the last call: (first, last) 0-based lines."""
+        entries, self._new_entries = self._new_entries, []
+        return entries
+
     def complete(self, line_count: int) -> bool:
         open_entry = self._assembler is not None and self._assembler.pending_first_line is not None
         return self._lo == 0 and self._hi >= line_count and not open_entry
@@ -85,6 +111,8 @@ class SourceTemplates:
     def lines_prepended(self, count: int) -> None:
         """``count`` older lines now come first: shift what was mined."""
         self.ids = array("I", bytes(4 * count)) + self.ids
+        self.continues = bytearray(count) + self.continues
+        self._new_entries = [(first + count, last + count) for first, last in self._new_entries]
         self._lo += count
         self._hi += count
         if self._assembler is not None:
@@ -93,6 +121,8 @@ class SourceTemplates:
     def reset(self) -> None:
         """The source was truncated or rotated: its lines are new."""
         self.ids = array("I")
+        self.continues = bytearray()
+        self._new_entries = []
         self._lo = self._hi = 0
         self._assembler, self._idle_since = None, None
 
@@ -112,6 +142,7 @@ class SourceTemplates:
         ``now`` (``time.monotonic()`` by default) decides when the open entry has been idle.
         """
         if len(self.ids) < line_count:
+            self.continues.extend(bytes(line_count - len(self.ids)))
             self.ids.frombytes(bytes(4 * (line_count - len(self.ids))))
         hi0, lo0 = self._hi, self._lo
         if line_count == 0:
@@ -182,5 +213,9 @@ class SourceTemplates:
     def _record(self, screener: Screener, entry: Entry, first_text: str) -> None:
         template_id = screener.feed_entry(entry, first_text)
         ids = self.ids
-        for index in range(entry.first_line - 1, min(entry.last_line, len(ids))):
+        last = min(entry.last_line, len(ids))
+        for index in range(entry.first_line - 1, last):
             ids[index] = template_id
+        if last > entry.first_line:
+            self.continues[entry.first_line : last] = b"\x01" * (last - entry.first_line)
+            self._new_entries.append((entry.first_line - 1, last - 1))

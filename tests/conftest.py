@@ -67,3 +67,20 @@ def gemma_cold_start(embedded_model: Path, tmp_path_factory) -> tuple[Path, obje
         save_steps=1000,
     )
     return out, train_sft(config, examples=tiny_examples()[:1])
+
+
+@pytest.fixture(scope="session")
+def adapter_engine(embedded_model: Path) -> Iterator:
+    """An engine on the embedded base with the shipped rlog-270m adapter: the model that answers
+    first and then cites the lines it was shown (`L1: …`)."""
+    from rlog_tui.engine import Engine
+    from rlog_tui.engine.llama_backend import LlamaBackend, LlamaSettings
+    from rlog_tui.models import embedded_adapter_path
+
+    settings = LlamaSettings(
+        model_path=embedded_model, adapter_path=embedded_adapter_path(), n_ctx=2048, n_threads=1
+    )
+    engine = Engine(lambda: LlamaBackend(settings)).start()
+    engine.wait_ready(timeout=120)
+    yield engine
+    engine.close()

@@ -27,21 +27,28 @@ LINES = [
 SIZE = (110, 24)
 
 
+def app_on_lines(path: Path, lines: list[str], engine) -> RlogApp:
+    """The app following a file of ``lines`` with no file watcher (nothing changes under it)."""
+    path.write_text("\n".join(lines) + "\n")
+    return RlogApp([LogFile.open(path)], engine, watch_files=False)
+
+
 @pytest.fixture
 def app(tmp_path: Path, llama_engine) -> RlogApp:
-    path = tmp_path / "app.log"
-    path.write_text("\n".join(LINES) + "\n")
-    return RlogApp([LogFile.open(path)], llama_engine, watch_files=False)
+    return app_on_lines(tmp_path / "app.log", LINES, llama_engine)
 
 
 async def _templates_mined(pilot) -> None:
     """Wait for the first mining pass: before it the status bar says "mining…", after it the
-    template count, and which one a snapshot caught used to depend on the machine's load."""
+    template count, and which one a snapshot caught used to depend on the machine's load. Then
+    show the mined state now (the status bar refreshes every 0.5 s) and let the screen settle."""
     for _ in range(500):
         if pilot.app._mined_once_at is not None:
             break
         await pilot.pause(0.02)
-    pilot.app._update_status()  # the status bar refreshes every 0.5 s: show the mined state now
+    assert pilot.app._mined_once_at is not None, "mining never finished"
+    pilot.app._update_status()
+    await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 
 

@@ -49,3 +49,20 @@ def test_older_lines_found_later_are_mined_from_an_entry_start():
     mining.mine(screener, lambda a, b: lines[a:b], len(lines), budget_s=1.0, step=4, now=0.1)
     ids = list(mining.ids)
     assert ids[0] and len(set(ids[1:8])) == 1 and ids[1] != ids[0]  # the older trace is whole
+
+
+def test_mined_entries_know_their_lines_and_are_handed_over_once():
+    lines = JAVA + JAVA[:8]  # the second trace is still being written
+    screener, mining = Screener(None), SourceTemplates()
+    mine_all(mining, screener, lines, now=0.0)
+    assert mining.take_entries() == [(1, 7)]
+    assert mining.take_entries() == []
+    assert [mining.continues_entry(line) for line in range(9)] == [False, False] + [True] * 6 + [
+        False
+    ]
+    assert mining.entry_span(4) == mining.entry_span(1) == (1, 7)
+    assert mining.entry_span(8) == (8, 8) and mining.entry_span(0) == (0, 0)
+    mine_all(mining, screener, lines, now=5.0)  # idle: the open trace is finished
+    assert mining.take_entries() == [(10, 16)]
+    mining.lines_prepended(3)
+    assert mining.entry_span(4 + 3) == (4, 10)

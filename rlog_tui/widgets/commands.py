@@ -33,6 +33,23 @@ class RlogCommands(Provider):
             ),  # type: ignore[attr-defined]
             ("Explain template", "Ask about the highlighted template", app.action_explain_template),  # type: ignore[attr-defined]
             ("Clear template filter", "Show every line again", app.action_clear_template_filter),  # type: ignore[attr-defined]
+            ("Wrap lines", "Wrap long lines, or scroll them sideways (W)", app.action_toggle_wrap),  # type: ignore[attr-defined]
+            ("Reasoning pane", "Beside, below or hidden (r)", app.action_cycle_pane),  # type: ignore[attr-defined]
+            (
+                "Next cited line",
+                "Jump to a line the answer cited (c)",
+                partial(app.view.action_next_cited, 1),
+            ),  # type: ignore[attr-defined]
+            (
+                "Open or fold entry",
+                "A stack trace as one row, or all its lines (x)",
+                app.view.action_toggle_entry,  # type: ignore[attr-defined]
+            ),
+            (
+                "Open or fold all entries",
+                "Every multi-line entry (X)",
+                app.view.action_toggle_all_entries,  # type: ignore[attr-defined]
+            ),
             ("Help", "Keys and what they do", app.action_help),  # type: ignore[attr-defined]
         ]
         return entries

@@ -129,6 +129,11 @@ HELP = """\
 | **l** | select the last N lines |
 | **end** | follow the newest lines again |
 | **/** then **n N** | search, next / previous match |
+| **W** | wrap long lines (again: one row a line) |
+| **← →** | scroll long lines sideways when not wrapping (the line numbers stay) |
+| **r** | reasoning pane: beside → below → hidden |
+| **c** / **C** | next / previous line the answer cited (`L<n>`, highlighted in green) |
+| **x** / **X** | open or fold the entry (a stack trace: `▸` folded, `▾` open) / all entries |
 | **\\\\** | live filter: a regex; `!regex` hides matching lines; empty clears |
 | **w** | show exactly what was sent to the model |
 | **p** | templates panel: mined templates, counts, verdicts (`!` in the gutter: abnormal) |

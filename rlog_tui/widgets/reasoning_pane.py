@@ -1,5 +1,9 @@
 """The reasoning pane: the model's thinking (dimmed) and its answer (highlighted), as they stream.
 
+The `L<n>` lines the reason cites are listed under the answer when it is done: each verified one
+with the file line it names, each unverified one marked so (a number that was not sent is shown,
+never dropped).
+
 Tokens arrive in batches from the app's drain timer, never per token, so a fast model cannot
 starve the tail view of repaints. Text is shown as plain ``rich.text.Text`` (no markup parsing):
 whatever the model writes, including escape sequences, is displayed as data.
@@ -13,7 +17,11 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from rlog_tui.protocol import TASKS, Segment, Task
-from rlog_tui.safe_text import make_printable
+from rlog_tui.protocol.grounding import GroundedCitation
+from rlog_tui.safe_text import for_display, make_printable
+
+CITED_TEXT_LIMIT = 160
+"""Characters of a cited line shown in the pane (the tail view shows it whole)."""
 
 
 class ReasoningPane(VerticalScroll):
@@ -26,6 +34,9 @@ class ReasoningPane(VerticalScroll):
     ReasoningPane #answer { border: round $success; padding: 0 1; margin-top: 1; }
     ReasoningPane #answer.invalid { border: round $warning; }
     ReasoningPane #answer.empty { display: none; }
+    ReasoningPane.bottom { border-left: none; border-top: hkey $primary-darken-2; }
+    ReasoningPane #citations { margin-top: 1; }
+    ReasoningPane #citations.empty { display: none; }
     ReasoningPane #status { color: $text-muted; margin-top: 1; }
     """
 
@@ -39,6 +50,7 @@ class ReasoningPane(VerticalScroll):
         yield Static(Text("Select lines and press enter to ask the model."), id="title")
         yield Static("", id="think")
         yield Static("", id="answer", classes="empty")
+        yield Static("", id="citations", classes="empty")
         yield Static("", id="status")
 
     def begin(self, task: Task, description: str, fast: bool) -> None:
@@ -51,6 +63,7 @@ class ReasoningPane(VerticalScroll):
         answer = self.query_one("#answer", Static)
         answer.update("")
         answer.set_classes("empty")
+        self.show_citations([])
         self.set_status("waiting for the model…")
 
     def append(self, segments: list[Segment]) -> None:
@@ -81,6 +94,18 @@ class ReasoningPane(VerticalScroll):
             answer.set_classes("invalid")
         self.set_status(status)
 
+    def show_citations(self, citations: list[GroundedCitation]) -> None:
+        """List the reason's `L<n>`: verified ones with their file line, unverified ones marked."""
+        box = self.query_one("#citations", Static)
+        box.set_class(not citations, "empty")
+        if not citations:
+            box.update("")
+            return
+        text = Text("Cited lines (c jumps to them)\n", style="bold")
+        for citation in citations:
+            text.append_text(citation_line(citation))
+        box.update(text)
+
     def set_status(self, text: str) -> None:
         self.query_one("#status", Static).update(Text(text))
 
@@ -88,3 +113,12 @@ class ReasoningPane(VerticalScroll):
 def make_printable_keep_newlines(text: str) -> str:
     """Printable text that keeps the model's line breaks (they are layout, not control codes)."""
     return "\n".join(make_printable(line) for line in text.split("\n"))
+
+
+def citation_line(citation: GroundedCitation) -> Text:
+    """One citation as the pane lists it, ending in a newline."""
+    if not citation.verified:
+        return Text(f"✗ {citation.cited} unverified: no such line was sent\n", style="yellow")
+    where = f"line {citation.line}" if citation.line is not None else "a summarised line"
+    shown = for_display(citation.text, CITED_TEXT_LIMIT)
+    return Text(f"✓ {citation.cited} → {where}: {shown}\n", style="green")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -138,7 +138,7 @@ def _validation_draw(examples: list[Example], size: int) -> list[Example]:
     """A fifth with ``VALIDATION_ANOMALY_SHARE`` of each system's anomalies: enough for an AUC,
     few enough that training keeps most of the scarce abnormal items."""
     rng = random.Random(VALIDATION_SEED)
-    quotas = _proportional_quotas(_sizes_by_system(examples), size)
+    quotas = _proportional_quotas(dict(Counter(e.system for e in examples)), size)
     chosen: list[int] = []
     for system, quota in sorted(quotas.items(), key=lambda item: str(item[0])):
         members = [i for i, example in enumerate(examples) if example.system == system]
@@ -147,13 +147,6 @@ def _validation_draw(examples: list[Example], size: int) -> list[Example]:
         take_abnormal = min(round(len(abnormal) * VALIDATION_ANOMALY_SHARE), quota // 2)
         chosen += rng.sample(abnormal, take_abnormal) + rng.sample(normal, quota - take_abnormal)
     return [examples[i] for i in sorted(chosen)]
-
-
-def _sizes_by_system(examples: Sequence[Example]) -> dict[str | None, int]:
-    sizes: dict[str | None, int] = defaultdict(int)
-    for example in examples:
-        sizes[example.system] += 1
-    return dict(sizes)
 
 
 def _attach_systems(examples: list[Example], references: list[Example]) -> list[Example]:

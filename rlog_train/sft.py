@@ -61,8 +61,10 @@ class TrainResult:
 
 def examples_for(config: Any) -> list[Example]:
     """The run's examples: from ``examples_file`` if given, else the data folder's train split;
-    then capped per task and with anomalies repeated as the config says (``data.mixture``)."""
+    then free-text answers cut to ``answer_words`` (``data.short_answer``), capped per task and
+    with anomalies repeated as the config says (``data.mixture``)."""
     from rlog_train.data.mixture import mixture
+    from rlog_train.data.short_answer import shorten_answers
 
     if config.examples_file:
         from rlog_train.formatting import limit_examples, tasks_by_priority
@@ -76,6 +78,7 @@ def examples_for(config: Any) -> list[Example]:
         chosen = training_examples(config.tasks, config.limit, config.seed, data_dir)
     limits = getattr(config, "task_limits", None)
     repeat = getattr(config, "abnormal_repeat", 1)
+    chosen = shorten_answers(chosen, getattr(config, "answer_words", None))
     return mixture(chosen, limits, repeat, config.seed)
 
 

@@ -52,6 +52,9 @@ class SFTRunConfig:
     replay share of a second stage that must not forget the other tasks."""
     abnormal_repeat: int = 1
     """Each abnormal anomaly item appears this many times per epoch (they are a fifth of A.D.)."""
+    answer_words: int | None = None
+    """Cut interpretation/root-cause/solution labels to their leading sentences within this many
+    words (``data.short_answer``): a short answer comes first in time. None: whole labels."""
     init_adapter: str | None = None
     """A saved LoRA adapter folder to go on training (a second stage) instead of a fresh one."""
     seed: int = 0

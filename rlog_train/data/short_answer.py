@@ -1,0 +1,54 @@
+"""Short answers for the free-text tasks: the label's leading sentences, within a word budget.
+
+R-Log's interpretation, root-cause and solution labels run 60-110 words (median), and a model
+answering first writes all of them before the user reads anything: 3-5 s on one core for the
+270M default, where the issue asks for at most 1.5 s to the answer. Each label already opens with
+its summary ("The root cause of the error is …", "To resolve the warning, …"), so the short answer
+is that opening: whole sentences, as many as fit in ``words`` (at least the first one, however
+long), from the training item's own label. Nothing is written by another model; evaluation still
+scores against the test set's whole references, so a short answer pays for its brevity in ROUGE
+recall, which the model card reports.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+
+from rlog_train.data.examples import Example
+from rlog_tui.errors import UsageError
+from rlog_tui.protocol import TASKS
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'“(`*])")
+_LIST_OPENING = re.compile(r"(?:^|\s)(?:\d+\.|[-*])\s*$")
+
+
+def leading_sentences(text: str, words: int) -> str:
+    """Whole sentences from the start of ``text`` while they fit in ``words`` (the first always).
+
+    A sentence that only opens a list (`This involves: 1.`) is dropped with what follows it:
+    a list cut after its number is no answer.
+    """
+    if words < 1:
+        raise UsageError(f"answer_words must be at least 1, got {words}")
+    sentences = _SENTENCE_END.split(" ".join(text.split()))
+    kept, used = [sentences[0]], len(sentences[0].split())
+    for sentence in sentences[1:]:
+        used += len(sentence.split())
+        if used > words or _LIST_OPENING.search(sentence):
+            break
+        kept.append(sentence)
+    return " ".join(kept)
+
+
+def shorten_answers(examples: Sequence[Example], words: int | None) -> list[Example]:
+    """``examples`` with each free-text label cut to its leading sentences (``None``: unchanged)."""
+    if words is None:
+        return list(examples)
+    return [
+        dataclasses.replace(example, label=leading_sentences(example.label, words))
+        if TASKS[example.task].generative
+        else example
+        for example in examples
+    ]

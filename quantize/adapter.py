@@ -11,6 +11,7 @@ the tensors, which is PEFT's scaling when one ``lora_alpha`` holds for all modul
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,12 +29,17 @@ from quantize.gguf_files import (
     open_gguf,
     write_tensors,
 )
-from quantize.hf_files import read_json, read_safetensors
+from quantize.hf_files import read_json, read_json_value, read_safetensors
 from rlog_tui.files import replaced_atomically
 from rlog_tui.protocol import ORDER_METADATA_KEY, OutputOrder
+from rlog_tui.protocol.decoding import VOCABULARY_METADATA_KEY
 
 OUT_TYPES = ("f16", "f32")
+COMPACT_ID_MAP = "id_map.json"
+"""A compact training base's list of kept original token ids (``rlog_train``'s compact base)."""
 _PEFT_PREFIX = "base_model.model."
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
@@ -68,12 +74,16 @@ def convert_adapter(
     out_type: str = "f16",
     progress: Progress | None = None,
     output_order: str | None = None,
+    vocabulary: Path | None = None,
 ) -> ConvertedAdapter:
     """Convert the PEFT LoRA in ``adapter_dir`` for the base GGUF ``base_path`` to ``out_path``.
 
     ``output_order`` (default: the single order the run was trained on, from its
     ``run_config.json``) is recorded as ``rlog.output_order``: the TUI asks the model in that
-    order outside fast mode, so the mode is the adapter's own, not guessed.
+    order outside fast mode, so the mode is the adapter's own, not guessed. ``vocabulary`` (a
+    compact base folder or its ``id_map.json``; default: the compact base ``run_config.json``
+    names, when it is on this machine) is recorded as ``rlog.trained_vocabulary``: served tokens
+    stay within what training scored (``protocol.decoding``).
     """
     import gguf
 
@@ -104,6 +114,7 @@ def convert_adapter(
     for pair in pairs:
         tensors.append((_lora_name(pair.target, "a"), np.ascontiguousarray(pair.a, dtype=dtype)))
         tensors.append((_lora_name(pair.target, "b"), np.ascontiguousarray(pair.b, dtype=dtype)))
+    trained_ids = trained_vocabulary(adapter_dir, vocabulary)
     ensure_free_space(out_path, sum(array.nbytes for _, array in tensors) + (1 << 20))
     with replaced_atomically(Path(out_path)) as partial:
         writer = gguf.GGUFWriter(partial, arch)
@@ -114,6 +125,8 @@ def convert_adapter(
         order = output_order or trained_order(adapter_dir)
         if order:
             writer.add_string(ORDER_METADATA_KEY, order)
+        if trained_ids is not None:
+            writer.add_array(VOCABULARY_METADATA_KEY, trained_ids)
         writer.add_file_type(
             gguf.LlamaFileType.MOSTLY_F16 if out_type == "f16" else gguf.LlamaFileType.ALL_F32
         )
@@ -130,6 +143,30 @@ def trained_order(adapter_dir: Path) -> str | None:
     if orders == "label-only":  # X→Y: the answer block alone, served answer-first
         return str(OutputOrder.ANSWER_FIRST)
     return str(OutputOrder(orders)) if orders in tuple(OutputOrder) else None
+
+
+def trained_vocabulary(adapter_dir: Path, given: Path | None = None) -> list[int] | None:
+    """The original token ids a run's softmax covered, when it trained on a compact base.
+
+    ``given`` names the compact base (or its ``id_map.json``); without it, the base the run's
+    ``run_config.json`` names is used when it is a compact base present here. None: an ordinary
+    base (the whole vocabulary was trained), or a compact base not on this machine (logged).
+    """
+    if given is None:
+        path = Path(adapter_dir) / "run_config.json"
+        base = read_json(path, "run config").get("base") if path.is_file() else None
+        if not base or not (Path(base) / COMPACT_ID_MAP).is_file():
+            if base and Path(base).suffix == "" and not Path(base).exists():
+                log.warning("the run's base %s is not here: no trained vocabulary recorded", base)
+            return None
+        given = Path(base)
+    id_map = given / COMPACT_ID_MAP if given.is_dir() else given
+    if not id_map.is_file():
+        raise InputNotFound(f"no {COMPACT_ID_MAP} for the trained vocabulary: {given}")
+    ids = read_json_value(id_map, "compact base id map")
+    if not isinstance(ids, list) or not all(isinstance(i, int) and i >= 0 for i in ids):
+        raise BadInput(f"{id_map} is not a list of token ids")
+    return ids
 
 
 def _lora_name(target: str, which: str) -> str:

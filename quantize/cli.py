@@ -91,6 +91,16 @@ def adapter(
             "single order from run_config.json; none recorded for a run on both orders).",
         ),
     ] = None,
+    vocabulary: Annotated[
+        Path | None,
+        typer.Option(
+            "--vocabulary",
+            help="Compact training base (or its id_map.json) whose tokens the adapter was "
+            "trained on, recorded in the GGUF (rlog.trained_vocabulary) so rlog decodes within "
+            "them plus the prompt's tokens (default: the run's base, if it is a compact base "
+            "on this machine).",
+        ),
+    ] = None,
 ) -> None:
     """Convert a PEFT LoRA adapter into a GGUF LoRA adapter for llama.cpp."""
     from quantize.adapter import convert_adapter
@@ -104,6 +114,7 @@ def adapter(
             out_type.lower(),
             progress=update,
             output_order=order.value if order else None,
+            vocabulary=vocabulary,
         )
     typer.echo(
         f"wrote {result.path} ({result.n_pairs} LoRA pairs, "

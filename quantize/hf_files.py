@@ -30,15 +30,20 @@ _DTYPES = {
 
 def read_json(path: Path, what: str) -> dict[str, Any]:
     """A JSON object from ``path``, with one-line errors for missing or malformed files."""
-    if not path.is_file():
-        raise InputNotFound(f"{what} not found: {path}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise BadInput(f"{what} is not valid JSON ({error}): {path}") from None
+    data = read_json_value(path, what)
     if not isinstance(data, dict):
         raise BadInput(f"{what} is not a JSON object: {path}")
     return data
+
+
+def read_json_value(path: Path, what: str) -> Any:
+    """Any JSON value from ``path``, with one-line errors for missing or malformed files."""
+    if not path.is_file():
+        raise InputNotFound(f"{what} not found: {path}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadInput(f"{what} is not valid JSON ({error}): {path}") from None
 
 
 def read_safetensors(path: Path) -> dict[str, np.ndarray]:

@@ -22,6 +22,7 @@ from rlog_tui.engine.errors import (
 )
 from rlog_tui.engine.llama_log import python_stderr_to_logging, route_llama_logs
 from rlog_tui.engine.llama_open import adapter_mismatch, open_llama
+from rlog_tui.engine.vocabulary import TrainedVocabulary, recorded_vocabulary
 from rlog_tui.protocol import (
     AnomalyScore,
     LabelTokens,
@@ -169,6 +170,7 @@ class LlamaBackend:
                 self._llama.close()
                 raise
         self._llama.verbose = False  # silence per-call prints from here on
+        self._vocabulary = self._trained_vocabulary(settings.adapter_path)
         self.n_ctx = self._llama.n_ctx()
         self.metadata: dict[str, str] = dict(self._llama.metadata)
         self.prompt_format: PromptFormat = select_format(self.metadata, settings.prompt_format)
@@ -176,6 +178,17 @@ class LlamaBackend:
         adapter = f" + {settings.adapter_path.name}" if settings.adapter_path else ""
         draft = f", draft {settings.draft}" if settings.draft else ""
         self.description = f"{name}{adapter} (llama.cpp, {self.n_ctx} ctx{draft})"
+
+    def _trained_vocabulary(self, adapter: Path | None) -> TrainedVocabulary | None:
+        """The adapter's training vocabulary as a decoding rule (``protocol.decoding``), if any."""
+        trained = recorded_vocabulary(adapter)
+        if trained is None:
+            return None
+        try:
+            return TrainedVocabulary(trained, self._llama.n_vocab())
+        except ValueError as error:
+            self._llama.close()
+            raise ModelLoadFailed(f"{adapter}: {error}") from None
 
     def count_tokens(self, text: str) -> int:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=True, special=True))
@@ -200,6 +213,11 @@ class LlamaBackend:
             if params.grammar
             else None
         )
+        within = (
+            llama_cpp.LogitsProcessorList([self._vocabulary.processor(tokens)])
+            if self._vocabulary is not None
+            else None
+        )
         stream = self._llama.create_completion(
             tokens,
             max_tokens=params.max_tokens,
@@ -210,6 +228,7 @@ class LlamaBackend:
             stop=stop_strings,
             stopping_criteria=stop_now,
             grammar=grammar,
+            logits_processor=within,
             stream=True,
         )
         for part in stream:

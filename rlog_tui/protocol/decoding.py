@@ -37,3 +37,17 @@ SERVED = Decoding(temperature=0.0, top_p=0.95, repeat_penalty=REPEAT_PENALTY, ma
 """Answers the user reads, and every evaluation of them: greedy."""
 ROLLOUT = Decoding(temperature=0.8, top_p=1.0, repeat_penalty=REPEAT_PENALTY, max_tokens=512)
 """GRPO's sampled group (R-Log's temperature 0.8), with the penalty served answers get."""
+
+VOCABULARY_METADATA_KEY = "rlog.trained_vocabulary"
+"""Adapter GGUF metadata: the token ids its training softmax ranged over, when that was not the
+whole vocabulary.
+
+An adapter trained on a compact base (``rlog_train.gguf_base``: the 17.6k of gemma's 262k tokens
+the training text uses) never had the other tokens' scores pushed down; served over the full
+vocabulary, one of them sometimes wins a position (Cyrillic words, TeX and MathML markup in the
+middle of a parsed template: 15 of the 31 wrong templates of the README's seen parsing sample,
+stage-3 adapter). So a model whose adapter records this key decodes as it was trained: each token
+is one the training vocabulary holds, or one the prompt holds (a log line's own words and values
+must be copyable whatever they are). Every path that decodes with llama.cpp (TUI, ``analyze``,
+``rlog-train eval``, ``quantize verify``) applies it through the engine; anomaly scores read two
+label tokens and are unaffected."""

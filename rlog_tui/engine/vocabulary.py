@@ -1,0 +1,60 @@
+"""Decode within the vocabulary an adapter was trained on, plus the prompt's own tokens.
+
+The rule and why are ``protocol.decoding.VOCABULARY_METADATA_KEY``'s; this is the llama.cpp side:
+the adapter GGUF's recorded token ids become a bias row (0 where allowed, -inf elsewhere) that a
+logits processor adds before sampling, one vector add of the vocabulary's size per token.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from rlog_tui.protocol.decoding import VOCABULARY_METADATA_KEY
+
+logger = logging.getLogger(__name__)
+
+LogitsProcessor = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def recorded_vocabulary(adapter: Path | None) -> np.ndarray | None:
+    """The token ids ``adapter`` records as its training vocabulary, or None (none recorded)."""
+    if adapter is None:
+        return None
+    try:
+        import gguf
+
+        field = gguf.GGUFReader(str(adapter)).get_field(VOCABULARY_METADATA_KEY)
+    except (OSError, ValueError) as error:
+        logger.warning("cannot read %s's metadata: %s", adapter, error)
+        return None
+    if field is None:
+        return None
+    return np.asarray([int(field.parts[index][0]) for index in field.data], dtype=np.int64)
+
+
+class TrainedVocabulary:
+    """The allowed-token rule for one model: its trained ids, widened per prompt."""
+
+    def __init__(self, trained: np.ndarray, n_vocab: int) -> None:
+        if trained.size == 0 or int(trained.min()) < 0 or int(trained.max()) >= n_vocab:
+            raise ValueError(
+                f"the adapter's trained vocabulary does not fit this base's {n_vocab} tokens"
+            )
+        self._bias = np.full(n_vocab, -np.inf, dtype=np.float32)
+        self._bias[trained] = 0.0
+        self.size = int(trained.size)
+
+    def processor(self, prompt_tokens: Sequence[int]) -> LogitsProcessor:
+        """A logits processor allowing the trained tokens and ``prompt_tokens``."""
+        bias = self._bias.copy()
+        prompt = np.asarray(prompt_tokens, dtype=np.int64)
+        bias[prompt[(prompt >= 0) & (prompt < bias.size)]] = 0.0
+
+        def within(_input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+            return scores + bias[: scores.size]
+
+        return within

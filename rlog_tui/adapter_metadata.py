@@ -1,4 +1,5 @@
-"""What an adapter GGUF says about itself beyond its weights: the output order it was trained on.
+"""What an adapter GGUF says about itself beyond its weights: the output order it was trained on,
+and the vocabulary it was trained over (when that was a compact base's).
 
 `rlog-quantize adapter` records `rlog.output_order` (see `protocol.ORDER_METADATA_KEY`); the TUI,
 `analyze` and the evaluator read it here so a model is asked in the order it learnt. Only the small
@@ -10,23 +11,40 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from rlog_tui.protocol import ORDER_METADATA_KEY
+from rlog_tui.protocol.decoding import VOCABULARY_METADATA_KEY
 
 logger = logging.getLogger(__name__)
 
 
-def recorded_order(adapter: Path | None) -> str | None:
-    """The adapter's recorded output order, or None (no adapter, nothing recorded, unreadable)."""
+def _field(adapter: Path | None, key: str) -> Any:
+    """The adapter GGUF's metadata field ``key``, or None (no adapter, no field, unreadable)."""
     if adapter is None:
         return None
     try:
         import gguf
 
-        field = gguf.GGUFReader(str(adapter)).get_field(ORDER_METADATA_KEY)
+        return gguf.GGUFReader(str(adapter)).get_field(key)
     except (OSError, ValueError) as error:
         logger.warning("cannot read %s's metadata: %s", adapter, error)
         return None
+
+
+def recorded_order(adapter: Path | None) -> str | None:
+    """The adapter's recorded output order, or None (no adapter, nothing recorded, unreadable)."""
+    field = _field(adapter, ORDER_METADATA_KEY)
     if field is None:
         return None
     return bytes(field.parts[field.data[0]]).decode("utf-8", errors="replace")
+
+
+def recorded_vocabulary(adapter: Path | None) -> np.ndarray | None:
+    """The token ids the adapter records as its training vocabulary (``protocol.decoding``)."""
+    field = _field(adapter, VOCABULARY_METADATA_KEY)
+    if field is None:
+        return None
+    return np.asarray([int(field.parts[index][0]) for index in field.data], dtype=np.int64)

@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 from quantize_helpers import tiny_assets
 
+from rlog_tui.adapter_metadata import recorded_vocabulary
 from rlog_tui.engine.backend import SamplingParams
 from rlog_tui.engine.llama_backend import LlamaBackend, LlamaSettings
-from rlog_tui.engine.vocabulary import TrainedVocabulary, recorded_vocabulary
+from rlog_tui.engine.vocabulary import TrainedVocabulary
 
 PROMPT = "RAS KERNEL FATAL data TLB error interrupt"
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from rlog_tui.adapter_metadata import recorded_vocabulary
 from rlog_tui.engine.backend import Chunk, SamplingParams
 from rlog_tui.engine.errors import (
     EngineError,
@@ -22,7 +23,7 @@ from rlog_tui.engine.errors import (
 )
 from rlog_tui.engine.llama_log import python_stderr_to_logging, route_llama_logs
 from rlog_tui.engine.llama_open import adapter_mismatch, open_llama
-from rlog_tui.engine.vocabulary import TrainedVocabulary, recorded_vocabulary
+from rlog_tui.engine.vocabulary import TrainedVocabulary
 from rlog_tui.protocol import (
     AnomalyScore,
     LabelTokens,

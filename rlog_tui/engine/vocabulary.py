@@ -1,39 +1,18 @@
 """Decode within the vocabulary an adapter was trained on, plus the prompt's own tokens.
 
 The rule and why are ``protocol.decoding.VOCABULARY_METADATA_KEY``'s; this is the llama.cpp side:
-the adapter GGUF's recorded token ids become a bias row (0 where allowed, -inf elsewhere) that a
-logits processor adds before sampling, one vector add of the vocabulary's size per token.
+the token ids the adapter GGUF records (``adapter_metadata.recorded_vocabulary``) become a bias
+row (0 where allowed, -inf elsewhere) that a logits processor adds before sampling, one vector
+add of the vocabulary's size per token.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 
-from rlog_tui.protocol.decoding import VOCABULARY_METADATA_KEY
-
-logger = logging.getLogger(__name__)
-
 LogitsProcessor = Callable[[np.ndarray, np.ndarray], np.ndarray]
-
-
-def recorded_vocabulary(adapter: Path | None) -> np.ndarray | None:
-    """The token ids ``adapter`` records as its training vocabulary, or None (none recorded)."""
-    if adapter is None:
-        return None
-    try:
-        import gguf
-
-        field = gguf.GGUFReader(str(adapter)).get_field(VOCABULARY_METADATA_KEY)
-    except (OSError, ValueError) as error:
-        logger.warning("cannot read %s's metadata: %s", adapter, error)
-        return None
-    if field is None:
-        return None
-    return np.asarray([int(field.parts[index][0]) for index in field.data], dtype=np.int64)
 
 
 class TrainedVocabulary:

@@ -1,4 +1,4 @@
-"""``rlog-quantize``: adapter, merge, quantize, verify (and convert for Hugging Face Llama models).
+"""``rlog-quantize``: adapter, merge, quantize, verify.
 
 Each command shows a progress bar on stderr. A failure the user can cause (an ``RlogError``, a
 file the system refuses) is one line and its exit status; anything else is a bug and shows its
@@ -178,20 +178,6 @@ def quantize_command(
         f"wrote {result.path} ({result.qtype}, {human_size(result.out_bytes)}, "
         f"{result.out_bytes / result.in_bytes:.0%} of the input)"
     )
-
-
-@app.command()
-def convert(
-    model_dir: Annotated[Path, typer.Argument(help="Hugging Face Llama-family model folder.")],
-    out: OutOption,
-    out_type: Annotated[str, typer.Option("--type", help="f16 or f32.")] = "f16",
-) -> None:
-    """Convert a Hugging Face Llama-family model (byte-level BPE tokenizer) to GGUF."""
-    from quantize.convert import convert_model
-
-    with system_refusals(), progress_bar("convert") as update:
-        result = convert_model(model_dir, out, out_type.lower(), progress=update)
-    typer.echo(f"wrote {result.path} ({result.n_tensors} tensors, {result.out_type.upper()})")
 
 
 @app.command()

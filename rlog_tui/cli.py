@@ -87,16 +87,6 @@ ThreadsOpt = Annotated[
     typer.Option("--threads", min=0, help="CPU threads for llama.cpp (0: half the cores)."),
 ]
 CtxOpt = Annotated[int | None, typer.Option("--ctx", help="Context size in tokens (default 4096).")]
-DraftOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--draft",
-        help="'prompt-lookup': speculative decoding that drafts the next tokens from the prompt "
-        "(log parsing copies its input) and lets the model verify them in one step; the same "
-        "greedy output up to near-ties. Off by default ('none'): on the embedded model on CPU it "
-        "measured slower, see bench/README.md (draft). Also RLOG_DRAFT or draft in config.",
-    ),
-]
 FormatOpt = Annotated[
     str | None,
     typer.Option(
@@ -148,7 +138,6 @@ def tail(
     base_url: BaseUrlOpt = None,
     threads: ThreadsOpt = None,
     ctx: CtxOpt = None,
-    draft: DraftOpt = None,
     log_format: FormatOpt = None,
     debug: DebugOption = False,
 ) -> None:
@@ -165,7 +154,6 @@ def tail(
         base_url=base_url,
         threads=threads,
         ctx=ctx,
-        draft=draft,
     )
     if log_format:
         format_named(log_format)  # an unknown name fails before the TUI starts
@@ -260,7 +248,6 @@ def analyze(
     base_url: BaseUrlOpt = None,
     threads: ThreadsOpt = None,
     ctx: CtxOpt = None,
-    draft: DraftOpt = None,
     log_format: FormatOpt = None,
     debug: DebugOption = False,
 ) -> None:
@@ -291,7 +278,6 @@ def analyze(
             base_url=base_url,
             threads=threads,
             ctx=ctx,
-            draft=draft,
         )
         with _open_log(file) as (source, label):
             _screen_file(source, label, resolved, log_format, window, as_json=as_json)
@@ -304,7 +290,6 @@ def analyze(
         base_url=base_url,
         threads=threads,
         ctx=ctx,
-        draft=draft,
         max_tokens=max_tokens,
     )
     with _open_log(file) as (source, label):

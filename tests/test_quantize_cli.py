@@ -46,13 +46,6 @@ def test_adapter_merge_quantize_verify(assets, tmp_path):
     assert json.loads(report.read_text())["n_prompts"] == 2
 
 
-def test_convert_command(assets, tmp_path):
-    out = tmp_path / "t.gguf"
-    result = run("convert", str(assets.hf_dir), "-o", str(out), "--type", "f32")
-    assert result.exit_code == 0, result.output
-    assert out.exists()
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [

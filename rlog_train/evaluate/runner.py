@@ -58,16 +58,11 @@ def choose_model(model: str | Path | None, adapter: str | Path | None) -> ModelC
     return ModelChoice(model_path, model_origin, adapter_path, adapter_origin, fast=False)
 
 
-def open_engine(
-    choice: ModelChoice, *, threads: int = 0, n_ctx: int = 4096, draft: str | None = None
-) -> Engine:
-    """Start the engine the TUI would start for ``choice`` and wait for the model to load.
-
-    ``draft`` is the TUI's ``--draft`` (``"prompt-lookup"`` or None, the default: off).
-    """
+def open_engine(choice: ModelChoice, *, threads: int = 0, n_ctx: int = 4096) -> Engine:
+    """Start the engine the TUI would start for ``choice`` and wait for the model to load."""
     from rlog_tui.engine.factory import start_engine
 
-    engine = start_engine(Settings(threads=threads, n_ctx=n_ctx, draft=draft), choice)
+    engine = start_engine(Settings(threads=threads, n_ctx=n_ctx), choice)
     try:
         engine.wait_ready()
     except Exception:
@@ -214,17 +209,13 @@ def evaluate_gguf(
     n_ctx: int = 4096,
     sets: list[EvalSet] | None = None,
     on_record: OnRecord | None = None,
-    draft: str | None = None,
 ) -> EvalResult:
-    """Load a GGUF (default: the embedded model) with an optional adapter and evaluate it.
-
-    ``draft`` turns on speculative decoding (``"prompt-lookup"``); None (the default) is off.
-    """
+    """Load a GGUF (default: the embedded model) with an optional adapter and evaluate it."""
     sets = build_sets(options) if sets is None else sets
     choice = choose_model(model, adapter)
     if options.recorded_order is None:  # ask the model in the order its adapter records
         options = replace(options, recorded_order=recorded_order(choice.adapter_path))
-    engine = open_engine(choice, threads=threads, n_ctx=n_ctx, draft=draft)
+    engine = open_engine(choice, threads=threads, n_ctx=n_ctx)
     try:
         model_info = {
             "model": file_identity(choice.model_path),
@@ -233,7 +224,6 @@ def evaluate_gguf(
             "adapter_origin": choice.adapter_origin,
             "threads": Settings(threads=threads).effective_threads,
             "n_ctx": n_ctx,
-            **({"draft": draft} if draft else {}),
         }
         return evaluate(engine, options, sets=sets, on_record=on_record, model_info=model_info)
     finally:

@@ -1,4 +1,4 @@
-"""quantize.convert: a tiny HF Llama → GGUF that llama.cpp runs exactly like Hugging Face."""
+"""tiny_gguf: the tests' tiny HF Llama → GGUF that llama.cpp runs exactly like Hugging Face."""
 
 from __future__ import annotations
 
@@ -14,9 +14,6 @@ from quantize_helpers import (
     prompt_ids,
     tiny_assets,
 )
-
-from quantize.convert import convert_model
-from quantize.errors import InputNotFound, UnsupportedInput
 
 
 @pytest.fixture(scope="module")
@@ -69,15 +66,3 @@ def test_f16_keeps_norms_in_f32(assets):
     assert types["output_norm.weight"] == "F32"
     assert types["blk.0.attn_norm.weight"] == "F32"
     assert types["blk.0.attn_q.weight"] == "F16"
-
-
-def test_missing_model_dir_is_one_line_error(tmp_path):
-    with pytest.raises(InputNotFound, match="model directory not found"):
-        convert_model(tmp_path / "nope", tmp_path / "out.gguf")
-
-
-def test_non_llama_model_is_refused(tmp_path):
-    (tmp_path / "config.json").write_text('{"model_type": "bert"}')
-    with pytest.raises(UnsupportedInput, match="Llama family only"):
-        convert_model(tmp_path, tmp_path / "out.gguf")
-    assert not (tmp_path / "out.gguf").exists()

@@ -92,7 +92,10 @@ def data_stats(data_dir: DataDirOption = None) -> None:
 def eval_command(
     model: Annotated[
         str | None,
-        typer.Option("--model", help="GGUF to evaluate (default: the embedded gemma-3-270m)."),
+        typer.Option(
+            "--model",
+            help="GGUF to evaluate (default: RLOG_MODEL, config file, embedded gemma-3-270m).",
+        ),
     ] = None,
     adapter: Annotated[
         str | None,
@@ -219,7 +222,9 @@ def compare_command(
 
 ScoreModelOption = Annotated[
     str | None,
-    typer.Option("--model", help="Base GGUF (default: the embedded gemma-3-270m)."),
+    typer.Option(
+        "--model", help="Base GGUF (default: RLOG_MODEL, config file, embedded gemma-3-270m)."
+    ),
 ]
 ScoreAdapterOption = Annotated[
     str | None,

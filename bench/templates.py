@@ -36,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/pathological_lines.py
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rlog_train.evaluate.provenance import cpu_model
 from rlog_train.metrics import (
     f1_grouping_accuracy,
     grouping_accuracy,
@@ -185,15 +186,7 @@ def print_worst_case() -> None:
 
 
 def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs, {cpu}, Python {platform.python_version()}"
+    return f"{os.cpu_count()} CPUs, {cpu_model()}, Python {platform.python_version()}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

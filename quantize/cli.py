@@ -257,38 +257,18 @@ def render_report(report) -> str:
     def pct(value: float | None) -> str:
         return "–" if value is None else f"{value:.1%}"
 
-    rows = [
-        ("model", ref.label, cand.label, ""),
-        (
-            "file size",
-            human_size(ref.file_bytes),
-            human_size(cand.file_bytes),
-            ratio(ref.file_bytes, cand.file_bytes),
-        ),
-        (
-            "decode tok/s (median)",
-            f"{ref.decode_tok_s:.1f}",
-            f"{cand.decode_tok_s:.1f}",
-            ratio(ref.decode_tok_s, cand.decode_tok_s),
-        ),
-        (
-            "time to first token (median)",
-            f"{ref.ttft_s:.3f} s",
-            f"{cand.ttft_s:.3f} s",
-            ratio(ref.ttft_s, cand.ttft_s),
-        ),
-        (
-            "time to answer (median)",
-            f"{ref.time_to_answer_s:.3f} s",
-            f"{cand.time_to_answer_s:.3f} s",
-            ratio(ref.time_to_answer_s, cand.time_to_answer_s),
-        ),
-        (
-            "time to answer (p90)",
-            f"{ref.time_to_answer_p90_s:.3f} s",
-            f"{cand.time_to_answer_p90_s:.3f} s",
-            ratio(ref.time_to_answer_p90_s, cand.time_to_answer_p90_s),
-        ),
+    measured = [  # (row, the figure on each side, how it is shown), then the ratio cand/ref
+        ("file size", "file_bytes", human_size),
+        ("decode tok/s (median)", "decode_tok_s", "{:.1f}".format),
+        ("time to first token (median)", "ttft_s", "{:.3f} s".format),
+        ("time to answer (median)", "time_to_answer_s", "{:.3f} s".format),
+        ("time to answer (p90)", "time_to_answer_p90_s", "{:.3f} s".format),
+    ]
+    rows = [("model", ref.label, cand.label, "")]
+    for name, figure, shown in measured:
+        a, b = getattr(ref, figure), getattr(cand, figure)
+        rows.append((name, shown(a), shown(b), ratio(a, b)))
+    rows += [
         ("well-formed responses", pct(ref.format_ok), pct(cand.format_ok), ""),
         (
             "efficacy (evaluator)",

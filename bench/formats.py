@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rlog_train.evaluate.provenance import cpu_model
+from rlog_tui.engine.cpu_features import cpu_model
 from rlog_tui.source import LogFile
 from rlog_tui.source.entries import assemble
 from rlog_tui.source.formats import SAMPLE_LINES, LogFormat, detect_format

@@ -55,7 +55,7 @@ def random_lora(base: Path, out_dir: Path, rank: int = 16) -> Path:
 def machine() -> str:
     import llama_cpp
 
-    from rlog_train.evaluate.provenance import cpu_model
+    from rlog_tui.engine.cpu_features import cpu_model
 
     return (
         f"{os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}, "

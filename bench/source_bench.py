@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rlog_train.evaluate.provenance import cpu_model
+from rlog_tui.engine.cpu_features import cpu_model
 from rlog_tui.source import LogFile
 
 LEVELS = ["INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR"]

@@ -36,12 +36,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/pathological_lines.py
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rlog_train.evaluate.provenance import cpu_model
 from rlog_train.metrics import (
     f1_grouping_accuracy,
     grouping_accuracy,
     parsing_accuracy,
 )
+from rlog_tui.engine.cpu_features import cpu_model
 
 SYSTEMS = (
     "Android",

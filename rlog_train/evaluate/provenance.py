@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import rlog_tui
+from rlog_tui.engine.cpu_features import cpu_model
 
 _CHUNK = 1 << 20
 HASH_LIMIT = 4 << 30
@@ -64,17 +65,6 @@ def rlog_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return result.stdout.strip() or None
-
-
-def cpu_model() -> str:
-    """The CPU's model name (``/proc/cpuinfo``), else what ``platform`` knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def machine_info() -> dict[str, Any]:

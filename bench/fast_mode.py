@@ -1,9 +1,8 @@
 """R-Log vs R-Log-fast on the same fixed sample, in one run: time to answer and efficacy retention.
 
 Run by hand: ``.venv/bin/python bench/fast_mode.py [--model GGUF] [--adapter A] [--fast-model Q]
-[--tasks parse,anomaly] [--limit 10] [--draft prompt-lookup]``. Full mode reasons first; fast mode
-answers first and stops at ``</answer>``, optionally on a lighter quantization (``--fast-model``)
-and with prompt-lookup decoding (``--draft``, off by default: see bench/README.md). Both run through
+[--tasks parse,anomaly] [--limit 10]``. Full mode reasons first; fast mode answers first and stops
+at ``</answer>``, optionally on a lighter quantization (``--fast-model``). Both run through
 ``rlog_tui``'s engine on one llama.cpp thread over the same seeded sample of the test splits, so
 the ratio compares like with like on this noisy shared machine. The paper's target: 5x faster at
 93% of the efficacy.
@@ -51,11 +50,6 @@ def main() -> None:
     parser.add_argument("--tasks", default="parse,anomaly")
     parser.add_argument("--limit", type=int, default=10, help="examples per test set")
     parser.add_argument("--max-tokens", type=int, default=512)
-    parser.add_argument(
-        "--draft",
-        default=None,
-        help="fast mode only: 'prompt-lookup' speculative decoding (see bench/draft_bench.py)",
-    )
     args = parser.parse_args()
 
     tasks = parse_task_list(args.tasks)
@@ -69,7 +63,6 @@ def main() -> None:
         args.adapter,
         threads=1,
         sets=sets,
-        draft=args.draft,
     )
     full_times, fast_times = answer_times(full), answer_times(fast)
     full_score, fast_score = headline_score(all_figures(full)), headline_score(all_figures(fast))
@@ -79,13 +72,7 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for name, result, times, score in (
         ("full (reason first)", full, full_times, full_score),
-        (
-            "fast (answer first, stop at </answer>)"
-            + (f", draft {args.draft}" if args.draft else ""),
-            fast,
-            fast_times,
-            fast_score,
-        ),
+        ("fast (answer first, stop at </answer>)", fast, fast_times, fast_score),
     ):
         ok = sum(r.format_ok for r in result.records)
         print(

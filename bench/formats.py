@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rlog_tui.engine.cpu_features import cpu_model
 from rlog_tui.source import LogFile
 from rlog_tui.source.entries import assemble
 from rlog_tui.source.formats import SAMPLE_LINES, LogFormat, detect_format
@@ -130,15 +131,7 @@ def mine_entries(path: Path, log_format: LogFormat) -> None:
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    return f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def main() -> None:

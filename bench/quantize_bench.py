@@ -55,16 +55,10 @@ def random_lora(base: Path, out_dir: Path, rank: int = 16) -> Path:
 def machine() -> str:
     import llama_cpp
 
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
+    from rlog_tui.engine.cpu_features import cpu_model
+
     return (
-        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}, "
         f"llama-cpp-python {llama_cpp.__version__}, {platform.system()} {platform.release()}"
     )
 

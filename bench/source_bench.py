@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rlog_tui.engine.cpu_features import cpu_model
 from rlog_tui.source import LogFile
 
 LEVELS = ["INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR"]
@@ -147,13 +148,7 @@ def follow(directory: Path, seconds: float) -> dict[str, float]:
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    with open("/proc/cpuinfo") as info:
-        for row in info:
-            if row.startswith("model name"):
-                model = row.split(":", 1)[1].strip()
-                break
-    return f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}, " + (
+    return f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu_model()}, " + (
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
     )
 

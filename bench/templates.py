@@ -5,9 +5,10 @@ recommended masking (its example `drain3.ini`), and much faster, because it runs
 TUI tails. Both parsers see the same input in the same process, one after the other.
 
 * Accuracy: each of the 16 systems' `Content` column is mined (headers are already removed there,
-  so rlog's header stripping is off) and scored against `EventTemplate` with GA, PA and FGA. Every
-  line is scored with the *final* template of its group, as the Loghub benchmarks do. drain3's
-  `<:NUM:>`-style masks are rewritten to `<*>` before PA, so it is not penalised for its mask names.
+  so rlog's header stripping is off) and scored against `EventTemplate` with GA, PA and FGA as
+  `rlog_train.metrics` defines them (the evaluator's too). Every line is scored with the *final*
+  template of its group, as the Loghub benchmarks do. drain3's `<:NUM:>`-style masks are rewritten
+  to `<*>` before PA, so it is not penalised for its mask names.
 * Speed: lines/s over the 16 x 2k `Content` lines, and over a 1M-line file of the raw Loghub lines
   (headers included, rlog with its default header stripping) replicated to 1M.
 * Worst case: the slowest single line of `bench/pathological_lines.py` (tuple lists one tuple
@@ -28,11 +29,19 @@ import re
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/pathological_lines.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rlog_train.metrics import (
+    f1_grouping_accuracy,
+    grouping_accuracy,
+    parsing_accuracy,
+)
+from rlog_tui.engine.cpu_features import cpu_model
 
 SYSTEMS = (
     "Android",
@@ -64,53 +73,7 @@ DRAIN3_MASKING = (
     (r"(?<=executed cmd )(\".+?\")", "CMD"),
 )
 
-# -- metrics ---------------------------------------------------------------------------------
-
-_SPACES = re.compile(r"\s+")
 _DRAIN3_MASK = re.compile(r"<:[A-Z0-9_]+:>")
-
-
-def normalise_template(template: str) -> str:
-    """Collapse whitespace and runs of adjacent `<*>` so formatting noise does not count."""
-    text = _SPACES.sub(" ", template).strip()
-    while "<*><*>" in text:
-        text = text.replace("<*><*>", "<*>")
-    return text
-
-
-def _groups(labels: Sequence[object]) -> dict[object, frozenset[int]]:
-    members: dict[object, list[int]] = defaultdict(list)
-    for i, label in enumerate(labels):
-        members[label].append(i)
-    return {label: frozenset(idx) for label, idx in members.items()}
-
-
-def grouping_accuracy(truth: Sequence[object], predicted: Sequence[object]) -> float:
-    """GA: the fraction of lines whose predicted group is exactly their true group."""
-    true_sets = set(_groups(truth).values())
-    correct = sum(len(s) for s in _groups(predicted).values() if s in true_sets)
-    return correct / len(truth) if truth else 0.0
-
-
-def parsing_accuracy(truth: Sequence[str], predicted: Sequence[str]) -> float:
-    """PA: the fraction of lines whose template text equals the true one (normalised)."""
-    if not truth:
-        return 0.0
-    pairs = zip(truth, predicted, strict=True)
-    ok = sum(normalise_template(t) == normalise_template(p) for t, p in pairs)
-    return ok / len(truth)
-
-
-def f1_grouping_accuracy(truth: Sequence[object], predicted: Sequence[object]) -> float:
-    """FGA: F1 of template groups, a predicted group counting when it equals a true group."""
-    true_sets = set(_groups(truth).values())
-    pred_sets = set(_groups(predicted).values())
-    correct = len(true_sets & pred_sets)
-    if correct == 0:
-        return 0.0
-    precision, recall = correct / len(pred_sets), correct / len(true_sets)
-    return 2 * precision * recall / (precision + recall)
-
 
 # -- parsers ---------------------------------------------------------------------------------
 
@@ -223,15 +186,7 @@ def print_worst_case() -> None:
 
 
 def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs, {cpu}, Python {platform.python_version()}"
+    return f"{os.cpu_count()} CPUs, {cpu_model()}, Python {platform.python_version()}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -310,5 +265,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     raise SystemExit(main())

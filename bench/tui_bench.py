@@ -34,6 +34,7 @@ from textual import events
 from rlog_tui.app import RlogApp
 from rlog_tui.config import Settings
 from rlog_tui.engine import Engine
+from rlog_tui.engine.cpu_features import cpu_model
 from rlog_tui.engine.llama_backend import LlamaBackend, LlamaSettings
 from rlog_tui.models import embedded_model_path
 from rlog_tui.source import LogFile
@@ -60,13 +61,7 @@ def write_log(path: Path, size_bytes: int) -> int:
 
 
 def machine() -> str:
-    model = ""
-    with open("/proc/cpuinfo") as info:
-        for line in info:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}"
+    return f"{os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}"
 
 
 def make_engine() -> Engine:

@@ -1,4 +1,4 @@
-"""``rlog-quantize``: adapter, merge, quantize, verify (and convert for Hugging Face Llama models).
+"""``rlog-quantize``: adapter, merge, quantize, verify.
 
 Each command shows a progress bar on stderr. A failure the user can cause (an ``RlogError``, a
 file the system refuses) is one line and its exit status; anything else is a bug and shows its
@@ -181,20 +181,6 @@ def quantize_command(
 
 
 @app.command()
-def convert(
-    model_dir: Annotated[Path, typer.Argument(help="Hugging Face Llama-family model folder.")],
-    out: OutOption,
-    out_type: Annotated[str, typer.Option("--type", help="f16 or f32.")] = "f16",
-) -> None:
-    """Convert a Hugging Face Llama-family model (byte-level BPE tokenizer) to GGUF."""
-    from quantize.convert import convert_model
-
-    with system_refusals(), progress_bar("convert") as update:
-        result = convert_model(model_dir, out, out_type.lower(), progress=update)
-    typer.echo(f"wrote {result.path} ({result.n_tensors} tensors, {result.out_type.upper()})")
-
-
-@app.command()
 def verify(
     ref: Annotated[Path, typer.Option("--ref", help="Reference GGUF.")],
     cand: Annotated[Path, typer.Option("--cand", help="Candidate GGUF.")],
@@ -271,38 +257,18 @@ def render_report(report) -> str:
     def pct(value: float | None) -> str:
         return "–" if value is None else f"{value:.1%}"
 
-    rows = [
-        ("model", ref.label, cand.label, ""),
-        (
-            "file size",
-            human_size(ref.file_bytes),
-            human_size(cand.file_bytes),
-            ratio(ref.file_bytes, cand.file_bytes),
-        ),
-        (
-            "decode tok/s (median)",
-            f"{ref.decode_tok_s:.1f}",
-            f"{cand.decode_tok_s:.1f}",
-            ratio(ref.decode_tok_s, cand.decode_tok_s),
-        ),
-        (
-            "time to first token (median)",
-            f"{ref.ttft_s:.3f} s",
-            f"{cand.ttft_s:.3f} s",
-            ratio(ref.ttft_s, cand.ttft_s),
-        ),
-        (
-            "time to answer (median)",
-            f"{ref.time_to_answer_s:.3f} s",
-            f"{cand.time_to_answer_s:.3f} s",
-            ratio(ref.time_to_answer_s, cand.time_to_answer_s),
-        ),
-        (
-            "time to answer (p90)",
-            f"{ref.time_to_answer_p90_s:.3f} s",
-            f"{cand.time_to_answer_p90_s:.3f} s",
-            ratio(ref.time_to_answer_p90_s, cand.time_to_answer_p90_s),
-        ),
+    measured = [  # (row, the figure on each side, how it is shown), then the ratio cand/ref
+        ("file size", "file_bytes", human_size),
+        ("decode tok/s (median)", "decode_tok_s", "{:.1f}".format),
+        ("time to first token (median)", "ttft_s", "{:.3f} s".format),
+        ("time to answer (median)", "time_to_answer_s", "{:.3f} s".format),
+        ("time to answer (p90)", "time_to_answer_p90_s", "{:.3f} s".format),
+    ]
+    rows = [("model", ref.label, cand.label, "")]
+    for name, figure, shown in measured:
+        a, b = getattr(ref, figure), getattr(cand, figure)
+        rows.append((name, shown(a), shown(b), ratio(a, b)))
+    rows += [
         ("well-formed responses", pct(ref.format_ok), pct(cand.format_ok), ""),
         (
             "efficacy (evaluator)",

@@ -73,18 +73,3 @@ def read_safetensors(path: Path) -> dict[str, np.ndarray]:
             raise BadInput(f"unsupported tensor dtype {dtype} for {name} in {path}")
         tensors[name] = np.asarray(array).reshape(info["shape"])
     return tensors
-
-
-def read_model_weights(model_dir: Path) -> dict[str, np.ndarray]:
-    """All weights of a (possibly sharded) safetensors checkpoint directory."""
-    single = model_dir / "model.safetensors"
-    if single.is_file():
-        return read_safetensors(single)
-    index = model_dir / "model.safetensors.index.json"
-    if index.is_file():
-        shards = sorted(set(read_json(index, "weights index")["weight_map"].values()))
-        weights: dict[str, np.ndarray] = {}
-        for shard in shards:
-            weights.update(read_safetensors(model_dir / shard))
-        return weights
-    raise InputNotFound(f"no model.safetensors in {model_dir} (save with safe_serialization=True)")

@@ -16,7 +16,14 @@ from typing import Annotated
 import typer
 
 from rlog_train.data import DataError, find_data_dir, load_split_with_report, splits_of
-from rlog_tui.command_line import DebugOption, debug_requested, main_for
+from rlog_tui.command_line import (
+    AdapterOption,
+    DebugOption,
+    ModelOption,
+    ThreadsOption,
+    debug_requested,
+    main_for,
+)
 from rlog_tui.errors import UsageError
 from rlog_tui.protocol import TASKS, Task
 
@@ -90,14 +97,8 @@ def data_stats(data_dir: DataDirOption = None) -> None:
 
 @app.command("eval")
 def eval_command(
-    model: Annotated[
-        str | None,
-        typer.Option("--model", help="GGUF to evaluate (default: the embedded gemma-3-270m)."),
-    ] = None,
-    adapter: Annotated[
-        str | None,
-        typer.Option("--adapter", help="GGUF LoRA adapter on top of --model ('none': bare base)."),
-    ] = None,
+    model: ModelOption = None,
+    adapter: AdapterOption = None,
     fast: Annotated[
         bool, typer.Option("--fast", help="R-Log-fast: answer first, stop at </answer>.")
     ] = False,
@@ -120,9 +121,7 @@ def eval_command(
         Path | None,
         typer.Option("--out", help="Folder for eval.json and eval.md (default: a new eval-* one)."),
     ] = None,
-    threads: Annotated[
-        int, typer.Option("--threads", help="llama.cpp CPU threads (0: half the cores).")
-    ] = 0,
+    threads: ThreadsOption = 0,
     ctx: Annotated[int, typer.Option("--ctx", help="Context size in tokens.")] = 4096,
     max_tokens: Annotated[
         int, typer.Option("--max-tokens", help="Longest response in tokens.")
@@ -217,21 +216,6 @@ def compare_command(
 
 # --- anomaly scores: calibration on validation data, figures on the test sample ----------------
 
-ScoreModelOption = Annotated[
-    str | None,
-    typer.Option("--model", help="Base GGUF (default: the embedded gemma-3-270m)."),
-]
-ScoreAdapterOption = Annotated[
-    str | None,
-    typer.Option(
-        "--adapter",
-        help="GGUF LoRA adapter (default with the embedded base: the shipped one; 'none': bare).",
-    ),
-]
-ScoreThreadsOption = Annotated[
-    int, typer.Option("--threads", help="llama.cpp CPU threads (0: half the cores).")
-]
-
 
 def _command_line(name: str, **options: object) -> str:
     """The command as a user would retype it: the options that were given, in order."""
@@ -244,8 +228,8 @@ def _command_line(name: str, **options: object) -> str:
 
 @app.command("calibrate")
 def calibrate_command(
-    model: ScoreModelOption = None,
-    adapter: ScoreAdapterOption = None,
+    model: ModelOption = None,
+    adapter: AdapterOption = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -258,7 +242,7 @@ def calibrate_command(
         int | None,
         typer.Option("--limit", help="Score a label-balanced sample of N items (default: all)."),
     ] = None,
-    threads: ScoreThreadsOption = 0,
+    threads: ThreadsOption = 0,
     ctx: Annotated[int, typer.Option("--ctx", help="Context size in tokens.")] = 4096,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -300,8 +284,8 @@ def calibrate_command(
 
 @app.command("eval-scores")
 def eval_scores_command(
-    model: ScoreModelOption = None,
-    adapter: ScoreAdapterOption = None,
+    model: ModelOption = None,
+    adapter: AdapterOption = None,
     limit: Annotated[
         int,
         typer.Option("--limit", help="Items drawn from the A.D. test set (0: all of it)."),
@@ -310,7 +294,7 @@ def eval_scores_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="Also write every item's score to this JSON.")
     ] = None,
-    threads: ScoreThreadsOption = 0,
+    threads: ThreadsOption = 0,
     ctx: Annotated[int, typer.Option("--ctx", help="Context size in tokens.")] = 4096,
     data_dir: DataDirOption = None,
 ) -> None:

@@ -23,11 +23,11 @@ from typing import Any
 from rlog_train.calibrate import OnScore, score_examples
 from rlog_train.data import Example
 from rlog_train.evaluate.provenance import file_identity, now_iso
-from rlog_train.evaluate.runner import choose_model, open_engine
+from rlog_train.evaluate.runner import open_engine
 from rlog_train.evaluate.suite import EvalOptions, build_sets
 from rlog_train.metrics import ScoreFigures, score_figures
 from rlog_tui.levels import Level, detect_level
-from rlog_tui.models import thresholds_for
+from rlog_tui.models import choose_model, thresholds_for
 from rlog_tui.protocol import Task, Thresholds
 
 KEYWORD_THRESHOLDS = Thresholds(flag=Level.ERROR / Level.FATAL, clear=Level.ERROR / Level.FATAL)

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from textual.widgets import Input
 
-from rlog_tui.compression import template_request_parts
 from rlog_tui.protocol import Task
+from rlog_tui.protocol.digest import DigestEntry, digest_request
 from rlog_tui.screener import score_of
 from rlog_tui.widgets.tail_view import TailView
 from rlog_tui.widgets.templates_panel import PanelEntry, TemplatesPanel
@@ -41,9 +41,8 @@ class TemplatesMixin:
         if template is None or info is None:
             self.notify("that template is no longer known", severity="warning")
             return
-        instruction, lines = template_request_parts(
-            task, template.text, template.count, info.examples[:EXPLAIN_EXAMPLES]
-        )
+        entry = DigestEntry(template.text, template.count, tuple(info.examples[:EXPLAIN_EXAMPLES]))
+        instruction, lines = digest_request(task, [entry])
         self._send(task, lines, f"template #{template_id} ({template.count:,} lines)", instruction)
 
     @property

@@ -18,7 +18,14 @@ import typer
 
 from rlog_tui import __version__
 from rlog_tui.adapter_metadata import recorded_order
-from rlog_tui.command_line import Backend, DebugOption, JsonOption, main_for
+from rlog_tui.command_line import (
+    AdapterOption,
+    Backend,
+    DebugOption,
+    JsonOption,
+    ModelOption,
+    main_for,
+)
 from rlog_tui.config import Resolved, config_path, load_settings
 from rlog_tui.engine import Done, EngineError, Failed, ScoringUnsupported, Started, Tokens
 from rlog_tui.engine.backend import SamplingParams
@@ -59,19 +66,6 @@ app = typer.Typer(
 
 TASK_HELP = "Task: " + ", ".join(f"{t.value} ({spec.title})" for t, spec in TASKS.items())
 
-ModelOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--model", help="Base GGUF file (default: RLOG_MODEL, config file, embedded gemma-3-270m)."
-    ),
-]
-AdapterOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--adapter",
-        help="GGUF LoRA adapter applied on top of the model ('none': the bare base model).",
-    ),
-]
 BackendOpt = Annotated[
     Backend | None,
     typer.Option(
@@ -87,16 +81,6 @@ ThreadsOpt = Annotated[
     typer.Option("--threads", min=0, help="CPU threads for llama.cpp (0: half the cores)."),
 ]
 CtxOpt = Annotated[int | None, typer.Option("--ctx", help="Context size in tokens (default 4096).")]
-DraftOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--draft",
-        help="'prompt-lookup': speculative decoding that drafts the next tokens from the prompt "
-        "(log parsing copies its input) and lets the model verify them in one step; the same "
-        "greedy output up to near-ties. Off by default ('none'): on the embedded model on CPU it "
-        "measured slower, see bench/README.md (draft). Also RLOG_DRAFT or draft in config.",
-    ),
-]
 FormatOpt = Annotated[
     str | None,
     typer.Option(
@@ -142,13 +126,12 @@ def tail(
             help="Judge each new log template with the model in the background (cached).",
         ),
     ] = True,
-    model: ModelOpt = None,
-    adapter: AdapterOpt = None,
+    model: ModelOption = None,
+    adapter: AdapterOption = None,
     backend: BackendOpt = None,
     base_url: BaseUrlOpt = None,
     threads: ThreadsOpt = None,
     ctx: CtxOpt = None,
-    draft: DraftOpt = None,
     log_format: FormatOpt = None,
     debug: DebugOption = False,
 ) -> None:
@@ -165,7 +148,6 @@ def tail(
         base_url=base_url,
         threads=threads,
         ctx=ctx,
-        draft=draft,
     )
     if log_format:
         format_named(log_format)  # an unknown name fails before the TUI starts
@@ -254,13 +236,12 @@ def analyze(
     max_tokens: Annotated[
         int | None, typer.Option("--max-tokens", help="Longest response in tokens (default 768).")
     ] = None,
-    model: ModelOpt = None,
-    adapter: AdapterOpt = None,
+    model: ModelOption = None,
+    adapter: AdapterOption = None,
     backend: BackendOpt = None,
     base_url: BaseUrlOpt = None,
     threads: ThreadsOpt = None,
     ctx: CtxOpt = None,
-    draft: DraftOpt = None,
     log_format: FormatOpt = None,
     debug: DebugOption = False,
 ) -> None:
@@ -279,24 +260,6 @@ def analyze(
     window = make_window(since, until)
     if log_format:
         format_named(log_format)  # an unknown name fails before the file is read
-    if screen_all:
-        if the_task is not Task.ANOMALY:
-            raise UsageError("--all screens with the anomaly task only: use --task anomaly")
-        if lines or grep or last:
-            raise UsageError("--all screens the whole file: drop --lines, --grep and --last")
-        resolved = _settings(
-            model=model,
-            adapter=adapter,
-            backend=backend,
-            base_url=base_url,
-            threads=threads,
-            ctx=ctx,
-            draft=draft,
-        )
-        with _open_log(file) as (source, label):
-            _screen_file(source, label, resolved, log_format, window, as_json=as_json)
-        return
-    selection = make_selection(lines, grep, last)
     resolved = _settings(
         model=model,
         adapter=adapter,
@@ -304,9 +267,17 @@ def analyze(
         base_url=base_url,
         threads=threads,
         ctx=ctx,
-        draft=draft,
         max_tokens=max_tokens,
     )
+    if screen_all:
+        if the_task is not Task.ANOMALY:
+            raise UsageError("--all screens with the anomaly task only: use --task anomaly")
+        if lines or grep or last:
+            raise UsageError("--all screens the whole file: drop --lines, --grep and --last")
+        with _open_log(file) as (source, label):
+            _screen_file(source, label, resolved, log_format, window, as_json=as_json)
+        return
+    selection = make_selection(lines, grep, last)
     with _open_log(file) as (source, label):
         the_format = _format_of(source, log_format)
         chosen = select_entries(source, the_format, selection, window)
@@ -488,8 +459,8 @@ def _run_request(engine, request: Request, *, stream_text: bool) -> _Outcome:
 
 @app.command()
 def models(
-    model: ModelOpt = None,
-    adapter: AdapterOpt = None,
+    model: ModelOption = None,
+    adapter: AdapterOption = None,
     backend: BackendOpt = None,
     base_url: BaseUrlOpt = None,
 ) -> None:
@@ -517,8 +488,8 @@ def models(
 
 @app.command()
 def doctor(
-    model: ModelOpt = None,
-    adapter: AdapterOpt = None,
+    model: ModelOption = None,
+    adapter: AdapterOption = None,
 ) -> None:
     """Check this machine for a bug report: CPU, llama.cpp build, model, one 8-token generation.
 

@@ -5,7 +5,8 @@
 keep click's message and exit 2; Ctrl-C exits 130; anything else is a bug, printed with its
 traceback and a request to report it. ``--debug`` (one option, parsed by click like any other)
 shows the traceback of a user error too. The shared option types keep one vocabulary: ``-o/--out``
-for what a command writes, ``--json`` for JSON on stdout, ``--threads 0`` for "half the cores".
+for what a command writes, ``--json`` for JSON on stdout, ``--threads 0`` for "half the cores",
+``--model``/``--adapter`` for the weights (resolved alike everywhere: ``rlog_tui.models``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,21 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object 
 ThreadsOption = Annotated[
     int,
     typer.Option("--threads", min=0, help="CPU threads for llama.cpp (0: half the cores)."),
+]
+
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model", help="Base GGUF file (default: RLOG_MODEL, config file, embedded gemma-3-270m)."
+    ),
+]
+AdapterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--adapter",
+        help="GGUF LoRA adapter on top of the model (default with the embedded base: the shipped "
+        "one; 'none': the bare base model).",
+    ),
 ]
 
 

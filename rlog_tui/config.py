@@ -9,7 +9,6 @@ The config file is ``~/.config/rlog/config.toml`` (platformdirs' user config dir
     threads = 4
     backend = "llama"                    # or "openai" with base_url
     base_url = "http://127.0.0.1:8000"
-    draft = "prompt-lookup"              # opt-in speculative decoding (llama backend); default off
 """
 
 from __future__ import annotations
@@ -61,9 +60,6 @@ class Settings:
     base_url: str | None = None
     api_key: str | None = None
     prompt_format: str | None = None
-    draft: str | None = None
-    """Speculative decoding for the llama backend: ``"prompt-lookup"`` or None (off, the default:
-    it did not pay on the embedded model, see bench/README.md)."""
 
     @property
     def effective_threads(self) -> int:
@@ -84,14 +80,6 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         return number
     if not isinstance(value, str):
         raise ConfigError(f"{where}: {name} must be a string, got {value!r}")
-    if name == "draft":
-        from rlog_tui.engine.errors import EngineError
-        from rlog_tui.engine.llama_backend import check_draft
-
-        try:
-            return check_draft(value)
-        except EngineError as error:
-            raise ConfigError(f"{where}: {error}") from None
     return value
 
 
@@ -128,8 +116,6 @@ def load_settings(flags: dict[str, Any] | None = None) -> Resolved:
     for name, value in (flags or {}).items():
         if value is not None:
             flag = f"--{name.replace('_', '-')} flag"
-            if name == "draft":  # checked before any model loads
-                value = _coerce(name, value, flag)
             settings = replace(settings, **{name: value})
             origins[name] = flag
     return Resolved(settings, origins)

@@ -36,22 +36,12 @@ class Check:
     hint: str = ""
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def check_cpu() -> Check:
-    from rlog_tui.engine.cpu_features import AMX_CPU_FLAGS, read_cpu_flags
+    from rlog_tui.engine.cpu_features import AMX_CPU_FLAGS, cpu_model, read_cpu_flags
 
     flags = read_cpu_flags()
     seen = [f for f in (*INTERESTING_FLAGS, *sorted(AMX_CPU_FLAGS)) if f in flags]
-    detail = f"{_cpu_model()}; {platform.machine()}; features: {' '.join(seen) or 'none read'}"
+    detail = f"{cpu_model()}; {platform.machine()}; features: {' '.join(seen) or 'none read'}"
     if flags and "avx2" not in flags and platform.machine() in ("x86_64", "AMD64"):
         return Check(
             "cpu", False, detail, "rlog's llama.cpp build needs AVX2 (x86-64 from 2013 on)"

@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from rlog_tui.calibration import CalibrationError, calibration_path, read_calibration
-from rlog_tui.config import Settings, cache_dir
+from rlog_tui.config import Settings, cache_dir, load_settings
 from rlog_tui.errors import ModelError
 from rlog_tui.protocol import DEFAULT_THRESHOLDS, Thresholds, scoring_fingerprint
 
@@ -124,6 +124,18 @@ def resolve_model(
         adapter_origin=adapter_origin or ("none" if adapter_path is None else "given"),
         fast=fast,
     )
+
+
+def choose_model(model: str | Path | None, adapter: str | Path | None) -> ModelChoice:
+    """The model for commands that take only ``--model``/``--adapter`` (evaluation, calibration).
+
+    The same precedence as the TUI: these flags, else ``RLOG_MODEL``/``RLOG_ADAPTER``, else the
+    config file, else the embedded base with the shipped adapter; a run records where each came
+    from, so an evaluation of "the default" says which default it measured.
+    """
+    flags = {"model": model, "adapter": adapter}
+    resolved = load_settings({name: str(value) for name, value in flags.items() if value})
+    return resolve_model(resolved.settings, resolved.origins)
 
 
 @dataclass(frozen=True, slots=True)

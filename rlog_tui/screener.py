@@ -124,7 +124,6 @@ class Screener:
         miner: TemplateMiner | None = None,
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
         max_pending: int | None = 1_000,
-        rescreen_generalised: bool = False,
         max_examples: int = 3,
         max_line_numbers: int = 10,
     ) -> None:
@@ -133,7 +132,6 @@ class Screener:
         self.miner = miner if miner is not None else TemplateMiner()
         self.thresholds = thresholds
         self.max_pending = max_pending
-        self.rescreen_generalised = rescreen_generalised
         self.max_examples = max_examples
         self.max_line_numbers = max_line_numbers
         self._model_id = model_id
@@ -180,10 +178,6 @@ class Screener:
             self._info[template_id] = info
             self._prune()
             if self.engine is not None:
-                self._consider(info)
-        elif change == "generalised" and self.rescreen_generalised and self.engine is not None:
-            info.key = text
-            if info.state != "screening":
                 self._consider(info)
         info.last_seen = self.lines_seen
         if len(info.examples) < self.max_examples:

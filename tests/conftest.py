@@ -27,6 +27,14 @@ def embedded_model() -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_assets():
+    """The tiny Llama, its random LoRA and their GGUFs (``quantize_helpers``), built once."""
+    from quantize_helpers import tiny_assets as build
+
+    return build()
+
+
+@pytest.fixture(scope="session")
 def llama_engine(embedded_model: Path) -> Iterator:
     """One engine on the embedded model for the whole session (loading costs about a second)."""
     from rlog_tui.engine import Engine

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tiny_gguf import llama_gguf
 from tiny_models import build_tiny_llama
 
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -43,7 +44,6 @@ def tiny_assets() -> TinyAssets:
     from transformers import AutoModelForCausalLM
 
     from quantize.adapter import convert_adapter
-    from quantize.convert import convert_model
 
     root = Path(tempfile.mkdtemp(prefix="rlog-quantize-tests-"))
     atexit.register(shutil.rmtree, root, True)
@@ -58,8 +58,8 @@ def tiny_assets() -> TinyAssets:
                 parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.05)
     lora_dir = root / "tiny-lora"
     peft_model.save_pretrained(lora_dir)
-    f32 = convert_model(hf_dir, root / "tiny.f32.gguf", "f32").path
-    f16 = convert_model(hf_dir, root / "tiny.f16.gguf", "f16").path
+    f32 = llama_gguf(hf_dir, root / "tiny.f32.gguf", "f32")
+    f16 = llama_gguf(hf_dir, root / "tiny.f16.gguf", "f16")
     lora_gguf = convert_adapter(lora_dir, f32, root / "tiny-lora.gguf", "f32").path
     return TinyAssets(root, hf_dir, lora_dir, f32, f16, lora_gguf)
 

@@ -203,8 +203,8 @@ async def test_explain_template_sends_it_with_count_and_examples(log_file, llama
         await wait_for(pilot, lambda: app.last_done is not None)
         prompt = app.last_prompt
         assert prompt.task is Task.INTERPRET
-        assert f"template: {API}" in prompt.user and "occurred 3 time(s)" in prompt.user
-        assert LINES[0] in prompt.user and LINES[3] in prompt.user
+        assert f"L1: 3× {API} | e.g. {LINES[0]}" in prompt.user
+        assert f"L3: 3× {API} | e.g. {LINES[3]}" in prompt.user
         await pilot.press("w")
         assert app.screen.__class__.__name__ == "PromptViewer"
 

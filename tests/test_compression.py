@@ -1,8 +1,8 @@
-"""Context compression: templates with counts and one example each when raw lines do not fit."""
+"""Context compression: a template digest when raw lines do not fit, raw lines when they do."""
 
 from __future__ import annotations
 
-from rlog_tui.compression import compressed_lines, fit_prompt, summarise
+from rlog_tui.compression import fit_prompt, summarise
 from rlog_tui.engine import Request, SamplingParams, Started
 from rlog_tui.protocol import Task
 
@@ -21,24 +21,21 @@ def words(text: str) -> int:
     return len(text.split())
 
 
-def test_summary_keeps_first_seen_order_counts_and_one_example():
+def test_summary_keeps_first_seen_order_counts_and_the_first_line_as_example():
     summaries = summarise(MANY)
     assert [(s.template, s.count) for s in summaries] == [
         ("api request <*> served in <*> ms", 300),
         ("db connection refused: <*>", 300),
         ("kernel panic: not syncing", 1),
     ]
-    assert summaries[1].example == MANY[1] and summaries[2].first_index == 600
-    assert compressed_lines(summaries)[0] == (
-        f"300× api request <*> served in <*> ms | e.g. {MANY[0]}"
-    )
+    assert summaries[1].examples == (MANY[1],) and summaries[2].examples == (MANY[600],)
 
 
 def test_lines_over_the_budget_become_templates_with_counts_and_a_notice():
     prompt = fit_prompt(Task.ROOT_CAUSE, MANY, token_budget=400, count_tokens=words)
     assert prompt.lines_sent == 3 and prompt.lines_dropped == 0
     assert "601 lines sent as 3 templates" in prompt.notice
-    assert "300× db connection refused: <*> | e.g." in prompt.text
+    assert f"L2: 300× db connection refused: <*> | e.g. {MANY[1]}" in prompt.text
     assert "one message template" in prompt.user
     assert words(prompt.text) <= 400
 

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from rlog_tui.engine.cpu_features import build_features, decide_model_params, read_cpu_flags
+from rlog_tui.engine.cpu_features import (
+    build_features,
+    cpu_model,
+    decide_model_params,
+    read_cpu_flags,
+)
 from rlog_tui.engine.llama_open import model_params_here, open_llama, system_info
 
 
@@ -85,3 +90,10 @@ def test_open_llama_hands_the_decision_to_llama_cpp(embedded_model: Path) -> Non
     import llama_cpp.llama_cpp as lib
 
     assert lib.llama_model_default_params().use_extra_bufts is True  # the wrapper is gone
+
+
+def test_cpu_model_is_the_model_name_line_else_what_platform_knows(tmp_path: Path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t: sse2\n")
+    assert cpu_model(cpuinfo) == "AMD EPYC 7B13"
+    assert cpu_model(tmp_path / "missing")  # not Linux: platform's name, never empty

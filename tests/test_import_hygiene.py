@@ -41,3 +41,19 @@ def test_pure_modules_import_no_textual_or_rich(module):
 def test_the_tui_and_cli_never_import_torch():
     loaded = imported_after("rlog_tui.app") | imported_after("rlog_tui.cli")
     assert not {"torch", "transformers", "trl", "peft"} & loaded
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "rlog_train.data",
+        "rlog_train.metrics",
+        "rlog_train.rewards",
+        "rlog_train.cli",
+        "rlog_train.evaluate",
+        "rlog_train.evaluate.command",
+    ],
+)
+def test_the_trainers_light_modules_import_neither_torch_nor_textual(module):
+    """Data, metrics, rewards, the CLI and the evaluator load torch only for training/HF runs."""
+    assert not {"torch", "transformers", "trl", "peft", "textual"} & imported_after(module)

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from rlog_tui.config import Settings
-from rlog_tui.models import UNCALIBRATED, embedded_adapter_path, resolve_model, thresholds_for
+from rlog_tui.models import (
+    UNCALIBRATED,
+    choose_model,
+    embedded_adapter_path,
+    resolve_model,
+    thresholds_for,
+)
 from rlog_tui.protocol import DEFAULT_THRESHOLDS, Thresholds
 
 
@@ -38,6 +44,28 @@ def test_fast_mode_uses_its_own_variant_when_configured(tmp_path):
     origins = {"model": "config file x", "fast_model": "config file x"}
     assert resolve_model(settings, origins, fast=True).model_path == tmp_path / "q4.gguf"
     assert resolve_model(settings, origins, fast=False).model_path == tmp_path / "m.gguf"
+
+
+@pytest.mark.parametrize("flag_model", [None, "/models/flag.gguf"])
+def test_choose_model_takes_flag_then_environment_then_config_file(
+    tmp_path, monkeypatch, flag_model
+):
+    config = tmp_path / "config.toml"
+    config.write_text('model = "/models/from-config.gguf"\nadapter = "/models/a.gguf"\n')
+    monkeypatch.setenv("RLOG_CONFIG", str(config))
+    from_config = choose_model(flag_model, None)
+    monkeypatch.setenv("RLOG_MODEL", "/models/from-env.gguf")
+    from_env = choose_model(flag_model, None)
+    if flag_model:
+        assert from_config.model_path == from_env.model_path == Path(flag_model)
+        assert from_env.model_origin == "--model flag"
+    else:
+        assert from_config.model_path == Path("/models/from-config.gguf")
+        assert from_config.model_origin == f"config file {config}"
+        assert from_env.model_path == Path("/models/from-env.gguf")
+        assert from_env.model_origin == "environment RLOG_MODEL"
+    assert from_env.adapter_path == Path("/models/a.gguf")  # the config's adapter still applies
+    assert choose_model(flag_model, "none").adapter_path is None
 
 
 @pytest.mark.skipif(embedded_adapter_path() is None, reason="this build ships no adapter")

@@ -6,28 +6,26 @@ import json
 
 import pytest
 from cli_run import invoke
-from quantize_helpers import tiny_assets
 
 from quantize.cli import app
-
-
-@pytest.fixture(scope="module")
-def assets():
-    return tiny_assets()
 
 
 def run(*args: str):
     return invoke(app, "rlog-quantize", *args)
 
 
-def test_adapter_merge_quantize_verify(assets, tmp_path):
+def test_adapter_merge_quantize_verify(tiny_assets, tmp_path):
     adapter = tmp_path / "a.gguf"
-    result = run("adapter", str(assets.lora_dir), "--base", str(assets.f16), "-o", str(adapter))
+    result = run(
+        "adapter", str(tiny_assets.lora_dir), "--base", str(tiny_assets.f16), "-o", str(adapter)
+    )
     assert result.exit_code == 0, result.output
     assert "14 LoRA pairs, rank 8, alpha 16" in result.output
 
     merged = tmp_path / "m.gguf"
-    result = run("merge", "--base", str(assets.f16), "--adapter", str(adapter), "-o", str(merged))
+    result = run(
+        "merge", "--base", str(tiny_assets.f16), "--adapter", str(adapter), "-o", str(merged)
+    )
     assert result.exit_code == 0, result.output
     assert "14 tensors merged as F16" in result.output
 
@@ -44,13 +42,6 @@ def test_adapter_merge_quantize_verify(assets, tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == json.loads(report.read_text())
     assert json.loads(report.read_text())["n_prompts"] == 2
-
-
-def test_convert_command(assets, tmp_path):
-    out = tmp_path / "t.gguf"
-    result = run("convert", str(assets.hf_dir), "-o", str(out), "--type", "f32")
-    assert result.exit_code == 0, result.output
-    assert out.exists()
 
 
 @pytest.mark.parametrize(
@@ -70,16 +61,16 @@ def test_missing_files_are_one_line_errors(args, message):
     assert result.stderr.strip() == message
 
 
-def test_requantize_refusal_is_one_line(assets, tmp_path):
+def test_requantize_refusal_is_one_line(tiny_assets, tmp_path):
     q8 = tmp_path / "q8.gguf"
-    assert run("quantize", str(assets.f16), "-o", str(q8), "--type", "Q8_0").exit_code == 0
+    assert run("quantize", str(tiny_assets.f16), "-o", str(q8), "--type", "Q8_0").exit_code == 0
     result = run("quantize", str(q8), "-o", str(tmp_path / "q4.gguf"), "--type", "Q4_0")
     assert result.exit_code == 1
     assert len(result.output.strip().splitlines()) == 1
     assert "--allow-requantize" in result.output
 
 
-def test_unsupported_type_is_one_line(assets, tmp_path):
-    result = run("quantize", str(assets.f16), "-o", str(tmp_path / "x.gguf"), "--type", "Q9")
+def test_unsupported_type_is_one_line(tiny_assets, tmp_path):
+    result = run("quantize", str(tiny_assets.f16), "-o", str(tmp_path / "x.gguf"), "--type", "Q9")
     assert result.exit_code == 1
     assert result.output.startswith("rlog-quantize: quantization type 'Q9' is not supported")

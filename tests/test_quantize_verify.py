@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from quantize_helpers import tiny_assets
 
 from quantize.errors import InputNotFound
 from quantize.merge import merge_adapter
@@ -17,11 +16,6 @@ from quantize.verify import (
 )
 
 
-@pytest.fixture(scope="module")
-def assets():
-    return tiny_assets()
-
-
 def test_cases_are_fixed_and_cover_every_log_and_task():
     first, second = build_cases(["anomaly", "parse"], 6), build_cases(["anomaly", "parse"], 6)
     assert first == second
@@ -30,10 +24,10 @@ def test_cases_are_fixed_and_cover_every_log_and_task():
     assert all(len(case.text.splitlines()) <= 8 for case in first)
 
 
-def test_merged_model_agrees_with_base_plus_adapter(assets, tmp_path):
-    merged = merge_adapter(assets.f32, assets.lora_gguf, tmp_path / "m.gguf", "f32").path
+def test_merged_model_agrees_with_base_plus_adapter(tiny_assets, tmp_path):
+    merged = merge_adapter(tiny_assets.f32, tiny_assets.lora_gguf, tmp_path / "m.gguf", "f32").path
     report = verify(
-        ModelSpec(assets.f32, assets.lora_gguf), ModelSpec(merged), limit=3, max_tokens=12
+        ModelSpec(tiny_assets.f32, tiny_assets.lora_gguf), ModelSpec(merged), limit=3, max_tokens=12
     )
     assert report.n_prompts == 3
     assert report.top1_agreement > 0.95
@@ -42,18 +36,21 @@ def test_merged_model_agrees_with_base_plus_adapter(assets, tmp_path):
     assert report.efficacy_retention is None  # no evaluator asked for
 
 
-def test_a_different_model_disagrees(assets):
+def test_a_different_model_disagrees(tiny_assets):
     report = verify(
-        ModelSpec(assets.f32, assets.lora_gguf), ModelSpec(assets.f32), limit=2, max_tokens=12
+        ModelSpec(tiny_assets.f32, tiny_assets.lora_gguf),
+        ModelSpec(tiny_assets.f32),
+        limit=2,
+        max_tokens=12,
     )
     assert report.top1_agreement < 0.9
 
 
-def test_efficacy_hook_gives_retention(assets):
-    scores = {None: 0.5, assets.lora_gguf: 0.4}
+def test_efficacy_hook_gives_retention(tiny_assets):
+    scores = {None: 0.5, tiny_assets.lora_gguf: 0.4}
     report = verify(
-        ModelSpec(assets.f32),
-        ModelSpec(assets.f32, assets.lora_gguf),
+        ModelSpec(tiny_assets.f32),
+        ModelSpec(tiny_assets.f32, tiny_assets.lora_gguf),
         limit=1,
         max_tokens=4,
         efficacy=lambda spec, *_: scores[spec.adapter],
@@ -61,9 +58,9 @@ def test_efficacy_hook_gives_retention(assets):
     assert report.efficacy_retention == pytest.approx(0.8)
 
 
-def test_missing_candidate(assets, tmp_path):
+def test_missing_candidate(tiny_assets, tmp_path):
     with pytest.raises(InputNotFound, match="model not found"):
-        verify(ModelSpec(assets.f32), ModelSpec(tmp_path / "none.gguf"), limit=1)
+        verify(ModelSpec(tiny_assets.f32), ModelSpec(tmp_path / "none.gguf"), limit=1)
 
 
 def test_efficacy_is_scored_in_the_order_verify_compares():

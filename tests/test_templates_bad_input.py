@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rlog_tui.templates import MinerConfig, TemplateMiner
 
 
@@ -40,19 +42,19 @@ def test_binary_junk_does_not_crash() -> None:
     assert miner.add("\x00\x00\xff\xfe binary \x1b[31m red").template_id > 0
 
 
-def test_line_of_only_variables() -> None:
+@pytest.mark.parametrize(
+    ("first", "second", "template"),
+    [
+        pytest.param("123 0x1f 10.0.0.1:80", "456 0xff 192.168.1.1:443", "<*> <*> <*>",
+                     id="a line of only variables"),
+        pytest.param("value is <*> now", "value is 42 now", "value is <*> now",
+                     id="a literal wildcard in a line is a variable"),
+    ],
+)  # fmt: skip
+def test_odd_lines_share_one_template(first: str, second: str, template: str) -> None:
     miner = TemplateMiner(MinerConfig(strip_headers=False))
-    a = miner.add("123 0x1f 10.0.0.1:80")
-    b = miner.add("456 0xff 192.168.1.1:443")
-    assert a.template == b.template == "<*> <*> <*>"
-    assert a.template_id == b.template_id
-
-
-def test_literal_wildcard_in_a_line_is_a_variable() -> None:
-    miner = TemplateMiner(MinerConfig(strip_headers=False))
-    a = miner.add("value is <*> now")
-    b = miner.add("value is 42 now")
-    assert a.template == b.template == "value is <*> now"
+    a, b = miner.add(first), miner.add(second)
+    assert a.template == b.template == template
     assert a.template_id == b.template_id
 
 

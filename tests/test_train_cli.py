@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from cli_run import invoke
 from research_data import needs_data
 
@@ -36,12 +33,3 @@ def test_data_dir_without_files_is_a_clean_error(tmp_path):
     result = invoke(app, "rlog-train", *["data", "stats", "--data-dir", str(tmp_path)])
     assert result.exit_code == 1
     assert "missing data file" in result.output
-
-
-def test_data_metrics_rewards_and_cli_import_neither_torch_nor_textual():
-    code = (
-        "import sys, rlog_train.data, rlog_train.metrics, rlog_train.rewards, rlog_train.cli\n"
-        "heavy = {'torch', 'transformers', 'trl', 'textual'} & set(sys.modules)\n"
-        "assert not heavy, heavy\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from cli_run import invoke
@@ -11,8 +12,8 @@ from research_data import needs_data
 from tiny_models import build_tiny_llama
 
 from rlog_train.cli import app
-from rlog_train.evaluate.hf_runner import prompt_format_for
-from rlog_tui.protocol import PromptStyle, Task, build_prompt, select_format
+from rlog_train.formatting import prompt_format_for
+from rlog_tui.protocol import Task, build_prompt, select_format
 
 
 @pytest.fixture(scope="module")
@@ -20,24 +21,12 @@ def tiny_llama(tmp_path_factory) -> Path:
     return build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
 
 
-@pytest.mark.parametrize(
-    ("model_type", "style"),
-    [
-        ("gemma3", PromptStyle.GEMMA),
-        ("gemma3_text", PromptStyle.GEMMA),
-        ("qwen2", PromptStyle.CHATML),
-        ("llama", PromptStyle.PLAIN),
-        ("gpt2", PromptStyle.PLAIN),
-    ],
-)
-def test_hf_model_types_get_the_format_their_gguf_would(model_type, style):
-    assert prompt_format_for(model_type).style is style
-
-
 def test_hf_prompt_for_gemma_is_the_engines_prompt_for_the_embedded_gguf():
     lines = ["RAS KERNEL FATAL data TLB error interrupt"]
     engine_format = select_format({"general.architecture": "gemma3"})  # the GGUF's metadata
-    ours = build_prompt(Task.ANOMALY, lines, fmt=prompt_format_for("gemma3_text"))
+    ours = build_prompt(
+        Task.ANOMALY, lines, fmt=prompt_format_for(SimpleNamespace(model_type="gemma3_text"))
+    )
     assert ours.text == build_prompt(Task.ANOMALY, lines, fmt=engine_format).text
 
 

@@ -34,7 +34,7 @@ def test_eval_command_writes_json_and_markdown_for_every_task(tmp_path):
     data = json.loads((out / "eval.json").read_text())
     config = data["config"]
     assert config["model"]["sha256"] == EMBEDDED_SHA256
-    assert config["model_origin"] == "embedded default"
+    assert config["model_origin"].startswith("embedded default")
     assert (config["fast"], config["seed"], config["limit"], config["threads"]) == (False, 0, 1, 1)
     sets = ["parse/test", "parse/test_unseen", "anomaly/test"]
     sets += ["interpret/test", "root-cause/test", "solution/test"]
@@ -60,6 +60,18 @@ def test_eval_command_writes_json_and_markdown_for_every_task(tmp_path):
     assert "| LogLM (LLaMA-2-7B, SFT) |" in markdown and "0.965" in markdown
     # The figures table is printed last.
     assert result.stdout.rstrip().splitlines()[-1].startswith("| S.R.")
+
+
+def test_eval_resolves_rlog_model_like_every_other_command(tmp_path, monkeypatch, embedded_model):
+    # RLOG_MODEL names a model, so (as in the TUI) the shipped adapter is not added to it.
+    monkeypatch.setenv("RLOG_MODEL", str(embedded_model))
+    out = tmp_path / "run"
+    result = invoke(app, "rlog-train", *["eval", "--tasks", "anomaly", *QUICK, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    config = json.loads((out / "eval.json").read_text())["config"]
+    assert config["model"]["path"] == str(embedded_model.resolve())
+    assert config["model_origin"] == "environment RLOG_MODEL"
+    assert config["adapter"] is None
 
 
 def test_fast_mode_asks_answer_first_and_records_it(llama_engine):

@@ -37,11 +37,11 @@ NO_REASON = Example(Task.ANOMALY, "Classify.", "x", "normal", None, "test")
         ("gemma3_text", PromptStyle.GEMMA),
         ("qwen2", PromptStyle.CHATML),
         ("llama", PromptStyle.PLAIN),
+        ("gpt2", PromptStyle.PLAIN),
     ],
 )
 def test_prompt_format_follows_the_architecture_as_the_tui_does(model_type, style):
-    config = SimpleNamespace(model_type=model_type)
-    assert prompt_format_for(config).style is style
+    assert prompt_format_for(SimpleNamespace(model_type=model_type)).style is style
     assert architecture_of(SimpleNamespace(model_type="gemma3_text")) == "gemma3"
 
 

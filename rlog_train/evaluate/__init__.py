@@ -22,7 +22,7 @@ from rlog_train.evaluate.report import (
     to_json,
     write_report,
 )
-from rlog_train.evaluate.runner import choose_model, evaluate, evaluate_gguf, open_engine
+from rlog_train.evaluate.runner import evaluate, evaluate_gguf, open_engine
 from rlog_train.evaluate.suite import EvalError, EvalOptions, EvalSet, build_sets
 
 
@@ -43,7 +43,6 @@ __all__ = [
     "Generation",
     "all_figures",
     "build_sets",
-    "choose_model",
     "evaluate",
     "evaluate_gguf",
     "evaluate_hf",

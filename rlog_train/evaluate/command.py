@@ -20,8 +20,8 @@ import typer
 
 from rlog_train.evaluate.records import EvalResult, ExampleRecord
 from rlog_train.evaluate.report import all_figures, figures_table, speed_table, write_report
-from rlog_train.evaluate.runner import NO_ADAPTER
 from rlog_train.evaluate.suite import EvalError, EvalOptions, EvalSet, build_sets
+from rlog_tui.models import NO_ADAPTER
 
 EXIT_INTERRUPTED = 130
 
@@ -43,9 +43,11 @@ class EvalCommand:
     debug: bool = False
 
 
-def default_out_dir(command: EvalCommand) -> Path:
-    """``eval-<model>-<full|fast>-<UTC time>`` in the working directory: runs never overwrite."""
-    source = command.hf or command.model or "embedded"
+def default_out_dir(command: EvalCommand, result: EvalResult) -> Path:
+    """``eval-<model>-<full|fast>-<UTC time>`` in the working directory: runs never overwrite.
+
+    ``<model>`` is the file the run loaded, wherever it was chosen (flag, RLOG_MODEL, config)."""
+    source = (result.config.get("model") or {}).get("path") or "model"
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(source).stem or "model").strip("-")
     mode = "fast" if command.options.fast else "full"
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -130,7 +132,7 @@ def run(command: EvalCommand) -> int:
     typer.echo(f"rlog-train eval: {planned} examples ({sizes})", err=True)
     with _ProgressBar(sets) as bar:
         result = _run_runner(command, sets, bar)
-    out_dir = command.out or default_out_dir(command)
+    out_dir = command.out or default_out_dir(command, result)
     json_path, md_path = write_report(result, out_dir)
     figures = all_figures(result)
     typer.echo(f"wrote {json_path} and {md_path}")

@@ -22,6 +22,7 @@ from rlog_train.evaluate.provenance import file_identity, machine_info, now_iso
 from rlog_train.evaluate.records import EvalResult, Generation
 from rlog_train.evaluate.runner import OnRecord, base_config, collect
 from rlog_train.evaluate.suite import EvalError, EvalOptions, EvalSet, build_sets
+from rlog_train.formatting import prompt_format_for
 from rlog_tui.protocol import (
     ANSWER_CLOSE,
     Prompt,
@@ -29,22 +30,8 @@ from rlog_tui.protocol import (
     StreamParser,
     build_prompt,
     response_lead,
-    select_format,
 )
 from rlog_tui.protocol.decoding import SERVED
-
-ARCHITECTURES = {
-    "gemma3": "gemma3",
-    "gemma3_text": "gemma3",
-    "llama": "llama",
-    "qwen2": "qwen2",
-}
-"""HF ``model_type`` → the GGUF ``general.architecture`` a conversion of the model would carry."""
-
-
-def prompt_format_for(model_type: str) -> PromptFormat:
-    """The prompt format the engine would pick for the GGUF of an HF model of ``model_type``."""
-    return select_format({"general.architecture": ARCHITECTURES.get(model_type, model_type)})
 
 
 def load_hf(model: Path, adapter: Path | None, device: str) -> tuple[Any, Any]:
@@ -121,7 +108,7 @@ class HFGenerator:
 
     def __init__(self, network: Any, tokenizer: Any, options: EvalOptions, n_ctx: int) -> None:
         self.network, self.tokenizer, self.options, self.n_ctx = network, tokenizer, options, n_ctx
-        self.format = prompt_format_for(network.config.model_type)
+        self.format = prompt_format_for(network.config)
         self.stop_ids = _stop_token_ids(tokenizer, network, self.format)
         self.stop_strings = [
             text

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import rlog_tui
+from rlog_tui.engine.cpu_features import cpu_model
 
 _CHUNK = 1 << 20
 HASH_LIMIT = 4 << 30
@@ -66,23 +67,13 @@ def rlog_commit() -> str | None:
     return result.stdout.strip() or None
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def machine_info() -> dict[str, Any]:
     """The machine a run's timings belong to."""
     return {
         "platform": platform.platform(),
         "python": platform.python_version(),
         "nproc": os.cpu_count(),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "rlog_version": rlog_tui.__version__,
         "rlog_commit": rlog_commit(),
     }

@@ -24,7 +24,7 @@ from rlog_train.evaluate.suite import EvalOptions, EvalSet, build_sets
 from rlog_tui.adapter_metadata import recorded_order
 from rlog_tui.config import Settings
 from rlog_tui.engine import Done, Engine, Failed, Request, SamplingParams, Started
-from rlog_tui.models import NO_ADAPTER, ModelChoice, embedded_adapter_path, embedded_model_path
+from rlog_tui.models import ModelChoice, choose_model
 
 OnRecord = Callable[[ExampleRecord, int, int], None]
 """Called after each example with ``(record, examples done, examples in the run)``."""
@@ -34,40 +34,11 @@ class _Stop(Exception):
     """The engine reported a failure: the run stops, keeping what it has."""
 
 
-def choose_model(model: str | Path | None, adapter: str | Path | None) -> ModelChoice:
-    """The model the run loads: ``--model`` else the embedded base, as the TUI resolves it.
-
-    Without ``--model`` the embedded base comes with the embedded adapter when rlog ships one (what
-    the TUI runs by default); ``--adapter none`` evaluates the bare base. The user's config file
-    and ``RLOG_MODEL`` are deliberately not read: an evaluation names its model explicitly.
-    """
-    explicit_none = adapter is not None and str(adapter).lower() == NO_ADAPTER
-    if model:
-        model_path, model_origin = Path(model).expanduser(), "given"
-    else:
-        model_path, model_origin = embedded_model_path(), "embedded default"
-    if explicit_none:
-        adapter_path, adapter_origin = None, "none"
-    elif adapter:
-        adapter_path, adapter_origin = Path(adapter).expanduser(), "given"
-    elif not model:
-        adapter_path = embedded_adapter_path()
-        adapter_origin = "embedded default" if adapter_path else "none"
-    else:
-        adapter_path, adapter_origin = None, "none"
-    return ModelChoice(model_path, model_origin, adapter_path, adapter_origin, fast=False)
-
-
-def open_engine(
-    choice: ModelChoice, *, threads: int = 0, n_ctx: int = 4096, draft: str | None = None
-) -> Engine:
-    """Start the engine the TUI would start for ``choice`` and wait for the model to load.
-
-    ``draft`` is the TUI's ``--draft`` (``"prompt-lookup"`` or None, the default: off).
-    """
+def open_engine(choice: ModelChoice, *, threads: int = 0, n_ctx: int = 4096) -> Engine:
+    """Start the engine the TUI would start for ``choice`` and wait for the model to load."""
     from rlog_tui.engine.factory import start_engine
 
-    engine = start_engine(Settings(threads=threads, n_ctx=n_ctx, draft=draft), choice)
+    engine = start_engine(Settings(threads=threads, n_ctx=n_ctx), choice)
     try:
         engine.wait_ready()
     except Exception:
@@ -214,17 +185,13 @@ def evaluate_gguf(
     n_ctx: int = 4096,
     sets: list[EvalSet] | None = None,
     on_record: OnRecord | None = None,
-    draft: str | None = None,
 ) -> EvalResult:
-    """Load a GGUF (default: the embedded model) with an optional adapter and evaluate it.
-
-    ``draft`` turns on speculative decoding (``"prompt-lookup"``); None (the default) is off.
-    """
+    """Load a GGUF (default: the embedded model) with an optional adapter and evaluate it."""
     sets = build_sets(options) if sets is None else sets
     choice = choose_model(model, adapter)
     if options.recorded_order is None:  # ask the model in the order its adapter records
         options = replace(options, recorded_order=recorded_order(choice.adapter_path))
-    engine = open_engine(choice, threads=threads, n_ctx=n_ctx, draft=draft)
+    engine = open_engine(choice, threads=threads, n_ctx=n_ctx)
     try:
         model_info = {
             "model": file_identity(choice.model_path),
@@ -233,7 +200,6 @@ def evaluate_gguf(
             "adapter_origin": choice.adapter_origin,
             "threads": Settings(threads=threads).effective_threads,
             "n_ctx": n_ctx,
-            **({"draft": draft} if draft else {}),
         }
         return evaluate(engine, options, sets=sets, on_record=on_record, model_info=model_info)
     finally:

@@ -23,6 +23,7 @@ from rlog_train.evaluate.records import ExampleRecord
 from rlog_train.metrics import (
     anomaly_scores,
     grouping_accuracy,
+    normalise_template,
     overlap_scores,
     parsing_accuracy,
     template_f1,
@@ -61,25 +62,32 @@ def _grouping_accuracy(group: Sequence[ExampleRecord]) -> float:
     group); it would then count as correct whenever its true group is a singleton of the sample,
     so those lines are taken back out.
     """
-    triples = [
-        (r.input, r.answer if r.answer_valid else f"\x00no answer {i}", r.label)
+    truth = [normalise_template(r.label) for r in group]
+    predicted = [
+        normalise_template(r.answer) if r.answer_valid else f"\x00no answer {i}"
         for i, r in enumerate(group)
     ]
-    truth_sizes = Counter(" ".join(r.label.split()) for r in group)
-    lucky = sum(not r.answer_valid and truth_sizes[" ".join(r.label.split())] == 1 for r in group)
-    return grouping_accuracy(triples) - lucky / len(group)
+    truth_sizes = Counter(truth)
+    lucky = sum(
+        not r.answer_valid and truth_sizes[t] == 1 for r, t in zip(group, truth, strict=True)
+    )
+    return grouping_accuracy(truth, predicted) - lucky / len(group)
 
 
 def parsing_figures(records: Sequence[ExampleRecord]) -> dict[str, Any]:
     """Token F1, PA and GA per system and their macro averages over the systems present."""
     per_system = {}
     for system, group in _by_system(records).items():
-        triples = [(r.input, _answer_or_empty(r), r.label) for r in group]
-        f1 = [template_f1(log, answer, label) if answer else 0.0 for log, answer, label in triples]
+        answers = [_answer_or_empty(r) for r in group]
+        labels = [r.label for r in group]
+        f1 = [
+            template_f1(r.input, answer, r.label) if answer else 0.0
+            for r, answer in zip(group, answers, strict=True)
+        ]
         per_system[system] = {
             "n": len(group),
             "token_f1": _mean(f1),
-            "pa": round(parsing_accuracy(triples), 4),
+            "pa": round(parsing_accuracy(labels, answers), 4),
             "ga": round(_grouping_accuracy(group), 4),
         }
     systems = list(per_system.values())

@@ -8,8 +8,9 @@ from rlog_train.metrics.anomaly import (
     score_figures,
 )
 from rlog_train.metrics.parsing import (
-    ParseRecord,
+    f1_grouping_accuracy,
     grouping_accuracy,
+    normalise_template,
     parsing_accuracy,
     template_f1,
     token_classes,
@@ -26,12 +27,13 @@ from rlog_train.metrics.text_overlap import (
 __all__ = [
     "AnomalyScores",
     "OverlapScores",
-    "ParseRecord",
     "ScoreFigures",
     "anomaly_scores",
     "bleu4",
+    "f1_grouping_accuracy",
     "grouping_accuracy",
     "lcs_length",
+    "normalise_template",
     "overlap_scores",
     "parsing_accuracy",
     "roc_auc",

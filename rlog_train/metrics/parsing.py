@@ -27,20 +27,23 @@ when the prediction has one template per line, else as one token sequence. The a
 O(n·m): a predicted template is cut to ``_MAX_CELLS // n`` tokens, far beyond any right answer,
 so an adversarially long answer costs bounded time.
 
-GA and PA follow Loghub's evaluation: PA is the share of lines whose predicted template equals the
-truth after whitespace normalisation; GA is the share of lines whose predicted group (lines with
-the same predicted template) is exactly their ground-truth group.
+GA, PA and FGA follow Loghub's evaluation and are the only definitions in rlog (the evaluator and
+``bench/templates.py`` both use them): PA is the share of lines whose predicted template equals the
+truth after ``normalise_template`` (whitespace collapsed, and runs of adjacent ``<*>`` merged, as
+Loghub-2.0's template correction does: ``<*><*>`` and ``<*>`` say the same); GA is the share of
+lines whose predicted group is exactly their ground-truth group; FGA is the F1 of groups, a
+predicted group counting when it equals a true group. Groups are given as one label per line
+(a template text, a template id, an ``EventId``), so a parser's ids and a model's answers are
+scored alike.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 from rlog_tui.protocol import VARIABLE
-
-ParseRecord = tuple[str, str, str]
-"""One parsed line for GA/PA: ``(raw log, predicted template, ground-truth template)``."""
 
 _MAX_CELLS = 200_000
 
@@ -136,28 +139,44 @@ def template_f1(log: str, predicted: str, truth: str) -> float:
     return _f1(truth_classes, predicted_classes)
 
 
-def _normalise(template: str) -> str:
-    return " ".join(template.split())
+_SPACES = re.compile(r"\s+")
+_ADJACENT_WILDCARDS = re.compile(r"(?:<\*>){2,}")
 
 
-def parsing_accuracy(records: Sequence[ParseRecord]) -> float:
-    """PA: share of lines whose predicted template equals the truth (whitespace-normalised)."""
-    if not records:
+def normalise_template(template: str) -> str:
+    """Collapse whitespace and runs of adjacent ``<*>``, so formatting noise does not count."""
+    return _ADJACENT_WILDCARDS.sub(VARIABLE, _SPACES.sub(" ", template).strip())
+
+
+def parsing_accuracy(truth: Sequence[str], predicted: Sequence[str]) -> float:
+    """PA: share of lines whose predicted template equals the true one (normalised)."""
+    if not truth:
         return 0.0
-    return sum(_normalise(p) == _normalise(t) for _, p, t in records) / len(records)
+    pairs = zip(truth, predicted, strict=True)
+    return sum(normalise_template(t) == normalise_template(p) for t, p in pairs) / len(truth)
 
 
-def grouping_accuracy(records: Sequence[ParseRecord]) -> float:
+def _groups(labels: Sequence[Hashable]) -> set[frozenset[int]]:
+    members: dict[Hashable, list[int]] = defaultdict(list)
+    for index, label in enumerate(labels):
+        members[label].append(index)
+    return {frozenset(indices) for indices in members.values()}
+
+
+def grouping_accuracy(truth: Sequence[Hashable], predicted: Sequence[Hashable]) -> float:
     """GA: share of lines whose predicted group is exactly their ground-truth group."""
-    if not records:
+    if not truth:
         return 0.0
-    predicted_groups: dict[str, set[int]] = defaultdict(set)
-    truth_groups: dict[str, set[int]] = defaultdict(set)
-    for index, (_, predicted, truth) in enumerate(records):
-        predicted_groups[_normalise(predicted)].add(index)
-        truth_groups[_normalise(truth)].add(index)
-    correct = sum(
-        predicted_groups[_normalise(predicted)] == truth_groups[_normalise(truth)]
-        for _, predicted, truth in records
-    )
-    return correct / len(records)
+    true_groups = _groups(truth)
+    correct = sum(len(group) for group in _groups(predicted) if group in true_groups)
+    return correct / len(truth)
+
+
+def f1_grouping_accuracy(truth: Sequence[Hashable], predicted: Sequence[Hashable]) -> float:
+    """FGA: F1 of template groups, a predicted group counting when it equals a true group."""
+    true_groups, predicted_groups = _groups(truth), _groups(predicted)
+    correct = len(true_groups & predicted_groups)
+    if not correct:
+        return 0.0
+    precision, recall = correct / len(predicted_groups), correct / len(true_groups)
+    return 2 * precision * recall / (precision + recall)

@@ -15,9 +15,6 @@ BACKENDS = ("llama", "openai")
 
 def backend_maker(settings: Settings, choice: ModelChoice | None) -> Callable[[], Backend]:
     """A zero-argument constructor, called on the engine thread (which must own the model)."""
-    from rlog_tui.engine.llama_backend import check_draft
-
-    draft = check_draft(settings.draft)  # a typo fails here, whichever backend runs
     if settings.backend == "openai":
         if not settings.base_url:
             raise EngineError("--backend openai needs --base-url URL (e.g. http://127.0.0.1:8000)")
@@ -44,7 +41,6 @@ def backend_maker(settings: Settings, choice: ModelChoice | None) -> Callable[[]
         n_ctx=settings.n_ctx,
         n_threads=settings.effective_threads,
         prompt_format=settings.prompt_format,
-        draft=draft,
     )
     return lambda: LlamaBackend(local)
 

@@ -36,21 +36,8 @@ from rlog_tui.protocol import (
 
 GGUF_MAGIC = b"GGUF"
 
-PROMPT_LOOKUP = "prompt-lookup"
-DRAFTS = (PROMPT_LOOKUP,)
-"""Speculative drafts llama.cpp can use; off unless asked for (see bench/README.md, "draft")."""
-_NO_DRAFT = ("", "none", "off")
 SCORE_CHUNK = 64
 """Prompt tokens evaluated per step of a score: between steps a user's request can pre-empt it."""
-
-
-def check_draft(name: str | None) -> str | None:
-    """The draft to use (``None`` for none); an unknown name is one clear error."""
-    if name is None or name.strip().lower() in _NO_DRAFT:
-        return None
-    if name.strip().lower() in DRAFTS:
-        return name.strip().lower()
-    raise EngineError(f"unknown draft {name!r}: choose {', '.join(DRAFTS)} or none")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,18 +51,6 @@ class LlamaSettings:
     n_gpu_layers: int = 0
     prompt_format: str | None = None
     """Override the format the GGUF's metadata selects (gemma, chatml, plain, template)."""
-    draft: str | None = None
-    """Speculative decoding: ``"prompt-lookup"`` drafts the next tokens from n-grams of the prompt
-    (log parsing copies its input) and the model verifies them in one batch; ``None`` is off.
-    Greedy output is the same up to near-ties (llama.cpp's batched and one-token kernels differ
-    slightly); on the embedded model on CPU it was slower: bench/README.md, "draft"."""
-    draft_tokens: int = 2
-    """Tokens drafted per step (llama-cpp-python's README advises 2 on CPU)."""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "draft", check_draft(self.draft))
-        if self.draft_tokens < 1:
-            raise EngineError(f"draft_tokens must be at least 1, got {self.draft_tokens}")
 
 
 def check_gguf(path: Path, what: str) -> None:
@@ -93,38 +68,6 @@ def check_gguf(path: Path, what: str) -> None:
         raise ModelLoadFailed(f"{what} is not a GGUF file (bad magic {magic!r}): {path}")
 
 
-def _outputs_for_drafts(llama, window: int) -> None:
-    """Let prompt-lookup verify drafts without logits at every prompt position.
-
-    With a draft model llama-cpp-python 0.3.36 asks llama.cpp for logits at *every* position of
-    every batch and copies them into ``Llama.scores``. Unless ``logits_all=True`` that array has
-    only ``n_batch`` (512) rows, so a longer prompt crashes (``could not broadcast``); with it, it
-    has ``n_ctx`` rows of the vocabulary (262,144 floats for gemma-3: 1 MiB per token) and a
-    1,000-token prompt took ~3x longer to prefill and 2.5 GB of memory (measured, bench/README).
-    Sampling only ever reads the last ``1 + draft`` outputs of a batch (the token just sampled and
-    the drafts after it; the prompt's last token), and nothing here reads ``scores`` (no logprobs;
-    our stopping criterion ignores its logits): so mark only those as outputs and skip the copy.
-    """
-    batch = getattr(llama, "_batch", None)
-    set_batch = getattr(batch, "set_batch", None)
-    if set_batch is None or not hasattr(batch, "batch") or not hasattr(llama, "_logits_all"):
-        raise ModelLoadFailed(
-            "--draft prompt-lookup relies on llama-cpp-python 0.3.36 internals that this "
-            "version lacks: run without --draft"
-        )
-
-    llama_batch = batch.batch  # the ctypes ``llama_batch`` whose ``logits`` flags mark outputs
-
-    def set_batch_last_outputs(batch: list[int], n_past: int, logits_all: bool) -> None:
-        del logits_all  # always only the last ``window``: the caller passes True for drafts
-        set_batch(batch=batch, n_past=n_past, logits_all=False)
-        for index in range(max(0, len(batch) - window), len(batch)):
-            llama_batch.logits[index] = True
-
-    batch.set_batch = set_batch_last_outputs
-    llama._logits_all = False  # no copy into the n_batch-row ``scores`` array
-
-
 class LlamaBackend:
     """One ``llama_cpp.Llama``; must be created, used and closed on one thread (not thread-safe)."""
 
@@ -139,11 +82,6 @@ class LlamaBackend:
         if settings.adapter_path is not None:
             check_gguf(settings.adapter_path, "adapter")
         route_llama_logs()
-        draft_model = None
-        if settings.draft == PROMPT_LOOKUP:
-            from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
-
-            draft_model = LlamaPromptLookupDecoding(num_pred_tokens=settings.draft_tokens)
         try:
             with python_stderr_to_logging():
                 self._llama = open_llama(
@@ -154,7 +92,6 @@ class LlamaBackend:
                     n_threads_batch=settings.n_threads,
                     n_gpu_layers=settings.n_gpu_layers,
                     seed=0,
-                    draft_model=draft_model,
                     verbose=True,  # verbose=False would dup2 fds 1/2 away (see llama_log)
                 )
         except (ValueError, RuntimeError) as error:
@@ -164,12 +101,6 @@ class LlamaBackend:
                 f"llama.cpp could not load {settings.model_path}: corrupt, truncated or "
                 "unsupported GGUF"
             ) from None
-        if draft_model is not None:
-            try:
-                _outputs_for_drafts(self._llama, 1 + settings.draft_tokens)
-            except ModelLoadFailed:
-                self._llama.close()
-                raise
         self._llama.verbose = False  # silence per-call prints from here on
         self._vocabulary = self._trained_vocabulary(settings.adapter_path)
         self.n_ctx = self._llama.n_ctx()
@@ -177,8 +108,7 @@ class LlamaBackend:
         self.prompt_format: PromptFormat = select_format(self.metadata, settings.prompt_format)
         name = self.metadata.get("general.name") or settings.model_path.name
         adapter = f" + {settings.adapter_path.name}" if settings.adapter_path else ""
-        draft = f", draft {settings.draft}" if settings.draft else ""
-        self.description = f"{name}{adapter} (llama.cpp, {self.n_ctx} ctx{draft})"
+        self.description = f"{name}{adapter} (llama.cpp, {self.n_ctx} ctx)"
 
     def _trained_vocabulary(self, adapter: Path | None) -> TrainedVocabulary | None:
         """The adapter's training vocabulary as a decoding rule (``protocol.decoding``), if any."""

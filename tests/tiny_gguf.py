@@ -1,16 +1,15 @@
-"""A Hugging Face Llama-family causal LM → a GGUF that llama.cpp loads (F32 or F16).
+"""The tests' tiny Hugging Face Llama → a GGUF that llama.cpp loads (F32 or F16).
 
-Written for the tiny test models (``tests/tiny_models.py``) and any Llama checkpoint with a
-byte-level BPE tokenizer (GPT-2 style): hyper-parameters under the ``llama.*`` keys, tensor names
-from gguf's own name map, q/k rows permuted for ggml's rope (see ``architectures``), norms kept in
-F32, and the tokenizer as ``gpt2``/``gpt-2`` with its tokens, types and merges. Gemma 3 is not
-converted here: its SentencePiece vocabulary and ``1 + w`` norms need a converter of their own, and
-rlog ships its base as a GGUF already.
+Only the tests need it: they build a tiny random Llama (``tiny_models.py``) and need real GGUF
+files of it to quantize, merge and verify. Hyper-parameters go under the ``llama.*`` keys, tensor
+names come from gguf's own name map, q/k rows are permuted for ggml's rope with the product's
+``quantize.architectures`` (the adapter converter uses the same permutation, so a wrong one shows
+here against Hugging Face's logits), norms stay F32, and the byte-level BPE tokenizer is written as
+``gpt2``/``gpt-2`` with its tokens, types and merges.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,78 +17,51 @@ from typing import Any
 import numpy as np
 
 from quantize.architectures import name_map, permute_rope_rows
-from quantize.errors import BadInput, InputNotFound, UnsupportedInput
-from quantize.gguf_files import ensure_free_space, write_tensors
-from quantize.hf_files import read_json, read_model_weights
-from rlog_tui.files import replaced_atomically
+from quantize.gguf_files import write_tensors
+from quantize.hf_files import read_json, read_safetensors
 
 OUT_TYPES = ("f32", "f16")
 _SKIPPED_SUFFIXES = ("rotary_emb.inv_freq",)
 
-Progress = Callable[[int, int], None]
-"""``progress(done, total)``: called after each tensor."""
 
-
-@dataclass(frozen=True, slots=True)
-class ConvertedModel:
-    """What ``convert_model`` wrote."""
-
-    path: Path
-    architecture: str
-    n_tensors: int
-    out_type: str
-
-
-def convert_model(
-    model_dir: Path, out_path: Path, out_type: str = "f16", progress: Progress | None = None
-) -> ConvertedModel:
-    """Write the Hugging Face model in ``model_dir`` as a GGUF at ``out_path``."""
+def llama_gguf(model_dir: Path, out_path: Path, out_type: str = "f16") -> Path:
+    """Write the tiny Hugging Face Llama in ``model_dir`` as a GGUF at ``out_path``."""
     import gguf
 
-    model_dir = Path(model_dir)
-    if not model_dir.is_dir():
-        raise InputNotFound(f"model directory not found: {model_dir}")
-    if out_type not in OUT_TYPES:
-        raise UnsupportedInput(f"output type {out_type!r} is not one of {', '.join(OUT_TYPES)}")
+    assert out_type in OUT_TYPES, out_type
     config = read_json(model_dir / "config.json", "model config")
-    if config.get("model_type") not in ("llama", "mistral"):
-        raise UnsupportedInput(
-            f"model type {config.get('model_type')!r} cannot be converted (Llama family only)"
-        )
+    assert config.get("model_type") == "llama", config.get("model_type")
     hp = _hyper_parameters(config)
-    weights = read_model_weights(model_dir)
+    weights = read_safetensors(model_dir / "model.safetensors")
     tensors = _gguf_tensors(weights, hp, out_type)
     vocab = _vocabulary(model_dir, config, hp["vocab_size"])
 
-    ensure_free_space(out_path, sum(array.nbytes for _, array in tensors) + (4 << 20))
-    with replaced_atomically(Path(out_path)) as partial:
-        writer = gguf.GGUFWriter(partial, "llama")
-        writer.add_type(gguf.GGUFType.MODEL)
-        writer.add_name(model_dir.name)
-        writer.add_file_type(
-            gguf.LlamaFileType.ALL_F32 if out_type == "f32" else gguf.LlamaFileType.MOSTLY_F16
-        )
-        writer.add_context_length(hp["context_length"])
-        writer.add_embedding_length(hp["hidden"])
-        writer.add_block_count(hp["n_layers"])
-        writer.add_feed_forward_length(hp["ffn"])
-        writer.add_head_count(hp["n_head"])
-        writer.add_head_count_kv(hp["n_head_kv"])
-        writer.add_key_length(hp["head_dim"])
-        writer.add_value_length(hp["head_dim"])
-        writer.add_rope_dimension_count(hp["head_dim"])
-        writer.add_rope_freq_base(hp["rope_theta"])
-        writer.add_layer_norm_rms_eps(hp["rms_eps"])
-        writer.add_vocab_size(hp["vocab_size"])
-        _add_vocabulary(writer, vocab)
-        write_tensors(writer, tensors, progress)
-    return ConvertedModel(Path(out_path), "llama", len(tensors), out_type)
+    writer = gguf.GGUFWriter(out_path, "llama")
+    writer.add_type(gguf.GGUFType.MODEL)
+    writer.add_name(model_dir.name)
+    writer.add_file_type(
+        gguf.LlamaFileType.ALL_F32 if out_type == "f32" else gguf.LlamaFileType.MOSTLY_F16
+    )
+    writer.add_context_length(hp["context_length"])
+    writer.add_embedding_length(hp["hidden"])
+    writer.add_block_count(hp["n_layers"])
+    writer.add_feed_forward_length(hp["ffn"])
+    writer.add_head_count(hp["n_head"])
+    writer.add_head_count_kv(hp["n_head_kv"])
+    writer.add_key_length(hp["head_dim"])
+    writer.add_value_length(hp["head_dim"])
+    writer.add_rope_dimension_count(hp["head_dim"])
+    writer.add_rope_freq_base(hp["rope_theta"])
+    writer.add_layer_norm_rms_eps(hp["rms_eps"])
+    writer.add_vocab_size(hp["vocab_size"])
+    _add_vocabulary(writer, vocab)
+    write_tensors(writer, tensors)
+    return out_path
 
 
 def _hyper_parameters(config: dict[str, Any]) -> dict[str, Any]:
     rope = config.get("rope_parameters") or config.get("rope_scaling") or {}
-    if rope.get("rope_type", "default") != "default":
-        raise UnsupportedInput(f"rope scaling {rope.get('rope_type')!r} is not supported")
+    assert rope.get("rope_type", "default") == "default", rope
     n_head = int(config["num_attention_heads"])
     hidden = int(config["hidden_size"])
     return {
@@ -115,8 +87,7 @@ def _gguf_tensors(
         if hf_name.endswith(_SKIPPED_SUFFIXES):
             continue
         gguf_name = names.get_name(hf_name, try_suffixes=(".weight", ".bias"))
-        if gguf_name is None:
-            raise UnsupportedInput(f"no GGUF name for tensor {hf_name!r}")
+        assert gguf_name is not None, f"no GGUF name for tensor {hf_name!r}"
         array = np.asarray(weights[hf_name], dtype=np.float32)
         if hf_name.endswith("self_attn.q_proj.weight"):
             array = permute_rope_rows(array, hp["n_head"])
@@ -144,17 +115,12 @@ def _vocabulary(model_dir: Path, config: dict[str, Any], vocab_size: int) -> _Vo
     data = read_json(model_dir / "tokenizer.json", "tokenizer")
     model = data.get("model") or {}
     pre = data.get("pre_tokenizer") or {}
-    if model.get("type") != "BPE" or pre.get("type") != "ByteLevel":
-        raise UnsupportedInput(
-            "only byte-level BPE tokenizers (GPT-2 style) are converted; "
-            f"found {model.get('type')!r} with pre-tokenizer {pre.get('type')!r}"
-        )
+    assert model.get("type") == "BPE" and pre.get("type") == "ByteLevel", "byte-level BPE only"
     by_id: dict[int, str] = {int(i): tok for tok, i in model["vocab"].items()}
     special = {int(t["id"]) for t in data.get("added_tokens", []) if t.get("special")}
     for added in data.get("added_tokens", []):
         by_id[int(added["id"])] = added["content"]
-    if max(by_id) >= vocab_size:
-        raise BadInput(f"tokenizer has id {max(by_id)} beyond the model's vocab_size {vocab_size}")
+    assert max(by_id) < vocab_size, "tokenizer ids beyond the model's vocab_size"
     tokens, types = [], []
     for token_id in range(vocab_size):
         if token_id in by_id:

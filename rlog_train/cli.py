@@ -249,9 +249,9 @@ def calibrate_command(
     """Fit a model's anomaly-score thresholds on the A.D. validation items (never the test set).
 
     The validation items are the fifth of the cold-start set that training holds out. Scores each
-    through the engine the TUI runs, picks flag_threshold (best F1)
-    and clear_threshold (at most 5% of abnormal items below it), and writes them with their
-    figures beside the adapter, where rlog-tui loads them.
+    through the engine the TUI runs, picks flag_threshold (at most 5% of normal items above it: a
+    false-alarm budget) and clear_threshold (at most 5% of abnormal items below it), and writes
+    them with their figures beside the adapter, where rlog-tui loads them.
     """
     from rlog_train.calibrate import ProgressLines, calibrate
 

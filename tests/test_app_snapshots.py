@@ -43,11 +43,11 @@ async def _templates_mined(pilot) -> None:
     template count, and which one a snapshot caught used to depend on the machine's load. Then
     show the mined state now (the status bar refreshes every 0.5 s) and let the screen settle."""
     for _ in range(500):
-        if pilot.app._mined_once_at is not None:
+        if pilot.app.mined_once_at is not None:
             break
         await pilot.pause(0.02)
-    assert pilot.app._mined_once_at is not None, "mining never finished"
-    pilot.app._update_status()
+    assert pilot.app.mined_once_at is not None, "mining never finished"
+    pilot.app.update_status()
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 

@@ -30,10 +30,9 @@ from rlog_tui.protocol import TASKS, Task, answer_problems, served_order
 from rlog_tui.selection import SelectionError, make_selection, select_entries
 from rlog_tui.source import LogFile
 from rlog_tui.source.formats import (
-    FORMAT_NAMES,
     SAMPLE_LINES,
+    FormatName,
     LogFormat,
-    format_named,
     resolve_format,
 )
 from rlog_tui.source.stdin_spool import STDIN_NAME, StdinSpool, take_piped_stdin
@@ -98,12 +97,8 @@ DraftOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--format",
-        help="The log's format (default: recognised from its first lines): "
-        + ", ".join(FORMAT_NAMES),
-    ),
+    FormatName | None,
+    typer.Option("--format", help="The log's format (default: recognised from its first lines)."),
 ]
 
 
@@ -167,8 +162,6 @@ def tail(
         ctx=ctx,
         draft=draft,
     )
-    if log_format:
-        format_named(log_format)  # an unknown name fails before the TUI starts
     spool = None
     if any(str(path) == STDIN_NAME for path in files):
         spool = StdinSpool(take_piped_stdin(need_terminal=True)).start()
@@ -277,8 +270,6 @@ def analyze(
     _setup_logging(debug)
     the_task = task
     window = make_window(since, until)
-    if log_format:
-        format_named(log_format)  # an unknown name fails before the file is read
     if screen_all:
         if the_task is not Task.ANOMALY:
             raise UsageError("--all screens with the anomaly task only: use --task anomaly")

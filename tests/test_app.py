@@ -6,11 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from rlog_tui.app import RlogApp
 from rlog_tui.config import Settings
 from rlog_tui.protocol import OutputOrder, Task
 from rlog_tui.source import LogFile
+from rlog_tui.widgets.dialogs import HelpScreen, TaskPicker
 
 LINES = [
     "2024-05-01 12:00:00 INFO api request 1 served in 12 ms",
@@ -190,8 +192,32 @@ async def test_deleted_file_keeps_what_was_read(log_file, llama_engine):
         assert re.search("upstream timeout", app.source.line(5))
 
 
-async def test_footer_shows_at_most_six_keys(log_file, llama_engine):
-    app = make_app(log_file, llama_engine)
-    async with app.run_test(size=(120, 40)):
-        shown = [b for b in app.BINDINGS if getattr(b, "show", True)]
-        assert len(shown) <= 6
+async def test_the_footer_shows_six_keys_and_each_does_what_it_says(log_file, llama_engine):
+    """Read from the footer as drawn (not from BINDINGS), then press each key it shows."""
+    app = make_app(log_file, llama_engine, max_tokens=2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        shown = [(key.key, key.description) for key in app.query("FooterKey")]
+        assert shown == [
+            ("enter", "Ask"),
+            ("t", "Task"),
+            ("f", "Fast"),
+            ("slash", "Search"),
+            ("backslash", "Filter"),
+            ("question_mark", "Help"),
+            ("ctrl+p", "palette"),  # Textual's own
+        ]
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape", "t")
+        assert isinstance(app.screen, TaskPicker)
+        await pilot.press("escape", "f")
+        assert app.fast and "FAST" in app.sub_title
+        for key, box in (("slash", "#search"), ("backslash", "#filter")):
+            await pilot.press(key)
+            assert app.query_one(box, Input).has_focus and app.query_one(box).display
+            await pilot.press("escape")
+            assert app.view.has_focus
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.conversation.last_done is not None)
+        assert app.conversation.last_prompt.lines_sent == 1

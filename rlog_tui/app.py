@@ -274,8 +274,8 @@ class RlogApp(AppKeys, App[None]):
             followed.index_older()
             mined |= followed.mine(self.screener, budget)
             followed.scan_step()
-        if self.mined_once_at is None and not any(
-            not f.mining.complete(f.source.line_count) for f in self.followed
+        if self.mined_once_at is None and all(
+            f.mining.complete(f.source.line_count) for f in self.followed
         ):
             self.mined_once_at = self.panel.new_after = time.monotonic()
         if mined:

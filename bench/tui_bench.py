@@ -155,17 +155,21 @@ async def key_latency(
         await pilot.press("3")  # interpret: a long free-text answer
         await pilot.press("up")  # the cursor exists from here on
         while len(samples) < presses:
-            if streaming and (app.job is None or app.job.finished.is_set()):
-                app.last_done = None
+            if streaming and (
+                app.conversation.job is None or app.conversation.job.finished.is_set()
+            ):
+                app.conversation.last_done = None
                 app.action_ask()
-                while not (app.pane.think_text or app.pane.outside_text or app.last_done):
+                while not (
+                    app.pane.think_text or app.pane.outside_text or app.conversation.last_done
+                ):
                     await asyncio.sleep(0.02)
             elapsed = await repaint_after_key(app, "up" if len(samples) % 2 == 0 else "down")
-            if not streaming or app.last_done is None:
+            if not streaming or app.conversation.last_done is None:
                 samples.append(elapsed)
             await asyncio.sleep(0.05)
-        if app.job:
-            app.job.cancel()
+        if app.conversation.job:
+            app.conversation.job.cancel()
     return samples
 
 

@@ -37,10 +37,9 @@ from rlog_tui.protocol import TASKS, Task, answer_problems, served_order
 from rlog_tui.selection import SelectionError, make_selection, select_entries
 from rlog_tui.source import LogFile
 from rlog_tui.source.formats import (
-    FORMAT_NAMES,
     SAMPLE_LINES,
+    FormatName,
     LogFormat,
-    format_named,
     resolve_format,
 )
 from rlog_tui.source.stdin_spool import STDIN_NAME, StdinSpool, take_piped_stdin
@@ -82,12 +81,8 @@ ThreadsOpt = Annotated[
 ]
 CtxOpt = Annotated[int | None, typer.Option("--ctx", help="Context size in tokens (default 4096).")]
 FormatOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--format",
-        help="The log's format (default: recognised from its first lines): "
-        + ", ".join(FORMAT_NAMES),
-    ),
+    FormatName | None,
+    typer.Option("--format", help="The log's format (default: recognised from its first lines)."),
 ]
 
 
@@ -149,8 +144,6 @@ def tail(
         threads=threads,
         ctx=ctx,
     )
-    if log_format:
-        format_named(log_format)  # an unknown name fails before the TUI starts
     spool = None
     if any(str(path) == STDIN_NAME for path in files):
         spool = StdinSpool(take_piped_stdin(need_terminal=True)).start()
@@ -258,8 +251,6 @@ def analyze(
     _setup_logging(debug)
     the_task = task
     window = make_window(since, until)
-    if log_format:
-        format_named(log_format)  # an unknown name fails before the file is read
     resolved = _settings(
         model=model,
         adapter=adapter,

@@ -24,7 +24,7 @@ import logging
 import queue
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -140,6 +140,9 @@ class Screener:
         self._info: dict[int, TemplateInfo] = {}
         self._queue: deque[int] = deque()
         self._events: queue.SimpleQueue[EngineEvent] = queue.SimpleQueue()
+        self.on_event: Callable[[], object] | None = None
+        """Called from the engine's thread when a scoring event is queued (the TUI posts a
+        message, then calls ``pump`` on its own thread); None: the caller pumps when it likes."""
         self._job: Job | None = None
         self._job_template: int | None = None
         self._closed = False
@@ -309,9 +312,15 @@ class Screener:
             request = ScoreRequest(lines=[info.message or info.key])
             info.state = "screening"
             self._job_template = info.template_id
-            self._job = engine.submit(request, self._events.put, Priority.BACKGROUND)
+            self._job = engine.submit(request, self._queue_event, Priority.BACKGROUND)
             break
         return answered
+
+    def _queue_event(self, event: EngineEvent) -> None:
+        """The engine's callback (its thread): queue the event for ``pump``, and say so."""
+        self._events.put(event)
+        if self.on_event is not None:
+            self.on_event()
 
     @property
     def busy(self) -> bool:

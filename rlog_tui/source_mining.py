@@ -17,6 +17,8 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from rlog_tui.screener import Screener
 from rlog_tui.source.entries import (
     MAX_ENTRY_LINES,
@@ -80,9 +82,21 @@ class SourceTemplates:
         """The source's format, once known."""
         return self._format_name if self._format is None else self._format.name
 
+    def log_format(self, read_lines: Callable[[int, int], list[str]], line_count: int) -> LogFormat:
+        """The source's format: ``--format``'s, else recognised from its first lines (once)."""
+        if self._format is None:
+            sample = read_lines(0, min(line_count, SAMPLE_LINES))
+            self._format = resolve_format(self._format_name, sample)
+        return self._format
+
     def template_of(self, line: int) -> int:
         ids = self.ids
         return ids[line] if 0 <= line < len(ids) else 0
+
+    def lines_of(self, template_id: int) -> list[int]:
+        """The 0-based lines mined into ``template_id``, in order (a template filter's rows)."""
+        ids = np.frombuffer(self.ids, dtype=np.uint32)
+        return np.flatnonzero(ids == template_id).tolist()
 
     def entry_span(self, line: int) -> tuple[int, int]:
         """(first, last) 0-based lines of the mined entry holding ``line`` (alone if unmined)."""
@@ -147,11 +161,9 @@ class SourceTemplates:
         hi0, lo0 = self._hi, self._lo
         if line_count == 0:
             return Mined((hi0, hi0), (lo0, lo0))
-        if self._format is None:
-            sample = read_lines(0, min(line_count, SAMPLE_LINES))
-            self._format = resolve_format(self._format_name, sample)
+        log_format = self.log_format(read_lines, line_count)
         if self._assembler is None:
-            self._assembler = EntryAssembler(self._format)
+            self._assembler = EntryAssembler(log_format)
         deadline = time.perf_counter() + budget_s
         while time.perf_counter() < deadline:
             if self._hi < line_count:

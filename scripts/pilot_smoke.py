@@ -31,7 +31,7 @@ async def _drive(app: RlogApp) -> None:
         await _wait(pilot, lambda: app.view.row_count > 0, "the log lines")
         print(f"pilot: TUI open, {app.view.row_count} lines shown", flush=True)
         await pilot.press("enter")
-        await _wait(pilot, lambda: app.last_done is not None, "the model's answer")
+        await _wait(pilot, lambda: app.conversation.last_done is not None, "the model's answer")
         answer = (app.pane.answer_text or app.pane.outside_text or "").strip()
         print(f"pilot: enter answered {answer[:60]!r}", flush=True)
         await pilot.press("ctrl+q")

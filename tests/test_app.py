@@ -6,11 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from rlog_tui.app import RlogApp
 from rlog_tui.config import Settings
 from rlog_tui.protocol import OutputOrder, Task
 from rlog_tui.source import LogFile
+from rlog_tui.widgets.dialogs import HelpScreen, TaskPicker
 
 LINES = [
     "2024-05-01 12:00:00 INFO api request 1 served in 12 ms",
@@ -49,14 +51,14 @@ async def test_select_lines_ask_and_real_tokens_arrive_in_the_pane(log_file, lla
         await pilot.press("up", "shift+up", "shift+up")
         assert app.selected_lines() == [(4, LINES[3]), (5, LINES[4]), (6, LINES[5])]
         await pilot.press("2", "enter")  # task 2: anomaly detection
-        await wait_for(pilot, lambda: app.last_done is not None)
+        await wait_for(pilot, lambda: app.conversation.last_done is not None)
         await pilot.pause(0.1)
         pane = app.pane
         assert pane.think_text or pane.answer_text or pane.outside_text
-        assert app.last_prompt.task is Task.ANOMALY
-        assert app.last_prompt.lines_sent == 3
-        assert "db connection refused" in app.last_prompt.text
-        assert app.last_done.stats.completion_tokens > 0
+        assert app.conversation.last_prompt.task is Task.ANOMALY
+        assert app.conversation.last_prompt.lines_sent == 3
+        assert "db connection refused" in app.conversation.last_prompt.text
+        assert app.conversation.last_done.stats.completion_tokens > 0
 
 
 async def test_enter_without_a_selection_asks_about_the_newest_line(log_file, llama_engine):
@@ -64,10 +66,10 @@ async def test_enter_without_a_selection_asks_about_the_newest_line(log_file, ll
     app = make_app(log_file, llama_engine, max_tokens=4)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.last_done is not None)
-        assert app.last_prompt.lines_sent == 1
-        assert LINES[-1] in app.last_prompt.text
-        assert LINES[-2] not in app.last_prompt.text
+        await wait_for(pilot, lambda: app.conversation.last_done is not None)
+        assert app.conversation.last_prompt.lines_sent == 1
+        assert LINES[-1] in app.conversation.last_prompt.text
+        assert LINES[-2] not in app.conversation.last_prompt.text
 
 
 async def test_escape_cancels_a_streaming_response(log_file, llama_engine):
@@ -79,9 +81,9 @@ async def test_escape_cancels_a_streaming_response(log_file, llama_engine):
             lambda: bool(app.pane.think_text or app.pane.answer_text or app.pane.outside_text),
         )
         await pilot.press("escape")
-        await wait_for(pilot, lambda: app.last_done is not None)
-        assert app.last_done.cancelled
-        assert app.last_done.stats.completion_tokens < 500
+        await wait_for(pilot, lambda: app.conversation.last_done is not None)
+        assert app.conversation.last_done.cancelled
+        assert app.conversation.last_done.stats.completion_tokens < 500
 
 
 async def test_fast_mode_toggle_shows_in_header_and_asks_answer_first(log_file, llama_engine):
@@ -91,8 +93,8 @@ async def test_fast_mode_toggle_shows_in_header_and_asks_answer_first(log_file, 
         await pilot.press("f")
         assert app.fast and "FAST" in app.sub_title
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.last_done is not None)
-        assert app.last_prompt.order is OutputOrder.ANSWER_FIRST
+        await wait_for(pilot, lambda: app.conversation.last_done is not None)
+        assert app.conversation.last_prompt.order is OutputOrder.ANSWER_FIRST
         await pilot.press("f")
         assert not app.fast
 
@@ -126,7 +128,7 @@ async def test_sticky_follow_pauses_counts_new_lines_and_resumes(tmp_path, llama
         assert not view.following
         with path.open("a") as handle:
             handle.write("".join(f"INFO new {i}\n" for i in range(5)))
-        app._refresh_all()
+        app.refresh_all()
         await pilot.pause()
         assert view.new_lines == 5
         assert view.row_count == 205
@@ -134,7 +136,7 @@ async def test_sticky_follow_pauses_counts_new_lines_and_resumes(tmp_path, llama
         assert view.following and view.new_lines == 0
         with path.open("a") as handle:
             handle.write("INFO one more\n")
-        app._refresh_all()
+        app.refresh_all()
         await pilot.pause()
         assert view.scroll_y == view.max_scroll_y
 
@@ -170,7 +172,7 @@ async def test_select_last_n_lines_and_what_was_sent_view(log_file, llama_engine
         await pilot.press("backspace", "backspace", "2", "enter")
         assert [n for n, _ in app.selected_lines()] == [5, 6]
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.last_done is not None)
+        await wait_for(pilot, lambda: app.conversation.last_done is not None)
         await pilot.press("w")
         assert app.screen.__class__.__name__ == "PromptViewer"
         await pilot.press("escape")
@@ -184,14 +186,38 @@ async def test_deleted_file_keeps_what_was_read(log_file, llama_engine):
     app = make_app(log_file, llama_engine)
     async with app.run_test(size=(120, 40)) as pilot:
         log_file.unlink()
-        app._refresh_all()
+        app.refresh_all()
         await pilot.pause()
         assert app.view.row_count == len(LINES)
         assert re.search("upstream timeout", app.source.line(5))
 
 
-async def test_footer_shows_at_most_six_keys(log_file, llama_engine):
-    app = make_app(log_file, llama_engine)
-    async with app.run_test(size=(120, 40)):
-        shown = [b for b in app.BINDINGS if getattr(b, "show", True)]
-        assert len(shown) <= 6
+async def test_the_footer_shows_six_keys_and_each_does_what_it_says(log_file, llama_engine):
+    """Read from the footer as drawn (not from BINDINGS), then press each key it shows."""
+    app = make_app(log_file, llama_engine, max_tokens=2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        shown = [(key.key, key.description) for key in app.query("FooterKey")]
+        assert shown == [
+            ("enter", "Ask"),
+            ("t", "Task"),
+            ("f", "Fast"),
+            ("slash", "Search"),
+            ("backslash", "Filter"),
+            ("question_mark", "Help"),
+            ("ctrl+p", "palette"),  # Textual's own
+        ]
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape", "t")
+        assert isinstance(app.screen, TaskPicker)
+        await pilot.press("escape", "f")
+        assert app.fast and "FAST" in app.sub_title
+        for key, box in (("slash", "#search"), ("backslash", "#filter")):
+            await pilot.press(key)
+            assert app.query_one(box, Input).has_focus and app.query_one(box).display
+            await pilot.press("escape")
+            assert app.view.has_focus
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.conversation.last_done is not None)
+        assert app.conversation.last_prompt.lines_sent == 1

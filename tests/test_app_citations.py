@@ -47,12 +47,15 @@ async def test_cited_lines_are_highlighted_and_c_jumps_to_them(log_file, adapter
         asked = app.selected_lines()
         assert [n for n, _ in asked] == [8, 9]
         await pilot.press("2", "enter")
-        await wait_for(pilot, lambda: app.last_done is not None)
+        await wait_for(pilot, lambda: app.conversation.last_done is not None)
         await pilot.pause()
-        assert app.last_prompt.task is Task.ANOMALY
-        expected = ground_citations(app.last_done.parsed.think, app.last_prompt.sent, asked)
-        assert expected, f"the model cited nothing: {app.last_done.raw_text!r}"
-        assert app.last_citations == expected
+        assert app.conversation.last_prompt.task is Task.ANOMALY
+        conversation = app.conversation
+        expected = ground_citations(
+            conversation.last_done.parsed.think, conversation.last_prompt.sent, asked
+        )
+        assert expected, f"the model cited nothing: {app.conversation.last_done.raw_text!r}"
+        assert app.conversation.last_citations == expected
         cited = {c.line - 1 for c in expected if c.line is not None}
         assert cited and app.view.cited == cited
         first = min(cited)
@@ -64,7 +67,7 @@ async def test_cited_lines_are_highlighted_and_c_jumps_to_them(log_file, adapter
         assert gutter.text.strip() == str(first + 1) and gutter.style == CITED_GUTTER_STYLE
         app.action_ask()  # a new question clears the old citations at once
         assert not app.view.cited and "Cited" not in pane_citations(app)
-        await wait_for(pilot, lambda: app.job.finished.is_set())
+        await wait_for(pilot, lambda: app.conversation.job.finished.is_set())
 
 
 async def test_a_citation_of_a_line_not_sent_is_listed_as_unverified(log_file, llama_engine):
@@ -72,7 +75,7 @@ async def test_a_citation_of_a_line_not_sent_is_listed_as_unverified(log_file, l
     async with app.run_test(size=(160, 30)) as pilot:
         asked = [(8, LINES[7])]
         sent = (LINES[7],)
-        app.show_citations(ground_citations("L1: refused; L4 is not there.", sent, asked))
+        app.show_citations(ground_citations("L1: refused; L4 is not there.", sent, asked), 0)
         await pilot.pause()
         shown = pane_citations(app)
         assert "✓ L1 → line 8: 2024-05-01 12:00:08 ERROR db connection refused" in shown

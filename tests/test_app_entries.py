@@ -36,7 +36,7 @@ def gutter_numbers(app: RlogApp) -> list[int]:
 
 async def all_mined(pilot) -> None:
     app = pilot.app
-    await wait_for(pilot, lambda: app._mining[0].complete(app.source.line_count), 30)
+    await wait_for(pilot, lambda: app.mining[0].complete(app.source.line_count), 30)
     await pilot.pause()
 
 
@@ -75,13 +75,13 @@ async def test_a_trace_written_while_tailing_is_folded_once_finished(tmp_path, l
         view = app.view
         with path.open("a") as handle:
             handle.write("\n".join(JAVA[1:8]) + "\n")  # a trace, nothing after it yet
-        app._refresh_all()
+        app.refresh_all()
         await wait_for(pilot, lambda: view.row_count == 41, 10)  # folded after the idle pause
         assert view.following and view.scroll_y == view.max_scroll_y
         assert view.line_at(view.row_count - 1) == 40  # the trace's row, at the bottom
         with path.open("a") as handle:
             handle.write("\n".join(JAVA[1:]) + "\n")  # another trace, finished by a new entry
-        app._refresh_all()
+        app.refresh_all()
         await wait_for(pilot, lambda: view.row_count == 43, 10)
         assert view.following and view.scroll_y == view.max_scroll_y
         assert [view.line_at(row) for row in range(40, 43)] == [40, 47, 54]
@@ -97,6 +97,6 @@ async def test_a_selection_snaps_to_whole_entries_and_asks_about_them(log_file, 
         assert app.view.line_at(app.view.cursor) == 11
         assert [n for n, _ in app.selected_lines()] == list(range(10, 15))
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.last_done is not None)
-        assert app.last_prompt.lines_sent == 5
-        assert "ValueError: invalid literal" in app.last_prompt.text
+        await wait_for(pilot, lambda: app.conversation.last_done is not None)
+        assert app.conversation.last_prompt.lines_sent == 5
+        assert "ValueError: invalid literal" in app.conversation.last_prompt.text

@@ -8,12 +8,14 @@ look at the SVGs before committing them.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
 from rlog_tui.app import RlogApp
 from rlog_tui.source import LogFile
+from rlog_tui.widgets.dialogs import HelpScreen
 
 LINES = [
     "2024-05-01 12:00:00 INFO api request 1 served in 12 ms",
@@ -38,18 +40,57 @@ def app(tmp_path: Path, llama_engine) -> RlogApp:
     return app_on_lines(tmp_path / "app.log", LINES, llama_engine)
 
 
-async def _templates_mined(pilot) -> None:
-    """Wait for the first mining pass: before it the status bar says "mining…", after it the
-    template count, and which one a snapshot caught used to depend on the machine's load. Then
-    show the mined state now (the status bar refreshes every 0.5 s) and let the screen settle."""
-    for _ in range(500):
-        if pilot.app._mined_once_at is not None:
-            break
+async def settle(pilot, condition, what: str, seconds: float = 30) -> None:
+    """Wait for a state (not for a time): ``condition`` polled until a deadline."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not reached in {seconds} s"
         await pilot.pause(0.02)
-    assert pilot.app._mined_once_at is not None, "mining never finished"
-    pilot.app._update_status()
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
+
+
+async def _templates_mined(pilot) -> None:
+    """Wait for the first mining pass: before it the status bar says "mining…", after it the
+    template count, and which one a snapshot caught used to depend on the machine's load."""
+    app = pilot.app
+    await settle(pilot, lambda: app.mined_once_at is not None, "mining")
+    app.update_status()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+
+
+async def help_shown(pilot) -> None:
+    """``?``, then wait until the help's Markdown has built its table of keys."""
+    await _templates_mined(pilot)
+    await pilot.press("question_mark")
+    app = pilot.app
+    await settle(
+        pilot,
+        lambda: (
+            isinstance(app.screen, HelpScreen)
+            and bool(app.screen.query("MarkdownTable"))
+            and all(table.is_mounted for table in app.screen.query("MarkdownTable"))
+        ),
+        "help drawn",
+    )
+
+
+async def templates_panel_shown(pilot) -> None:
+    """``p``, then wait until the panel holds a row per mined template and has the focus."""
+    await _templates_mined(pilot)
+    await pilot.press("p")
+    app = pilot.app
+    panel = app.panel
+    await settle(
+        pilot,
+        lambda: (
+            panel.is_open
+            and panel.table.has_focus
+            and panel.table.row_count == len(app.screener.miner) > 0
+        ),
+        "templates panel filled",
+    )
 
 
 def test_snapshot_opening_screen(app, snap_compare):
@@ -66,10 +107,8 @@ def test_snapshot_task_picker(app, snap_compare):
 
 
 def test_snapshot_help(app, snap_compare):
-    assert snap_compare(
-        app, press=["question_mark", "_"], run_before=_templates_mined, terminal_size=SIZE
-    )
+    assert snap_compare(app, run_before=help_shown, terminal_size=SIZE)
 
 
 def test_snapshot_templates_panel(app, snap_compare):
-    assert snap_compare(app, press=["_", "p", "_"], run_before=_templates_mined, terminal_size=SIZE)
+    assert snap_compare(app, run_before=templates_panel_shown, terminal_size=SIZE)

@@ -34,7 +34,7 @@ async def test_tail_follows_a_pipe_shows_its_format_and_the_end_of_input(llama_e
             await wait_for(pilot, lambda: "end of input" in status_text(app), seconds=10)
             status = status_text(app)
             assert status.startswith("stdin: 9 lines [plain]")
-            mining = app._mining[0]
+            mining = app.mining[0]
             await wait_for(pilot, lambda: mining.complete(source.line_count), seconds=30)
             trace = {mining.template_of(line) for line in range(1, 8)}
             assert len(trace) == 1 and trace != {0}  # the trace written in two parts: one entry

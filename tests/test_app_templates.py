@@ -113,7 +113,7 @@ async def test_template_filter_follows_appended_lines(log_file, llama_engine):
         with log_file.open("a") as handle:
             handle.write("2024-05-01 12:00:07 ERROR db connection refused: 10.0.0.7:5432\n")
             handle.write("2024-05-01 12:00:08 INFO api request 9 served in 3 ms\n")
-        app._refresh_all()
+        app.refresh_all()
         await wait_for(pilot, lambda: app.view.row_count == 3, 10)
         assert app.view.line_at(2) == 6
 
@@ -173,7 +173,7 @@ async def test_screening_scores_each_template_and_flags_exactly_the_abnormal_one
         await wait_for(pilot, lambda: screener.lines_seen == len(LINES) and not screener.busy)
         await pilot.pause(0.6)
         assert llama_engine.calls - before == 3 == screener.calls
-        mining = app._mining[0]
+        mining = app.mining[0]
         for number in range(len(LINES)):
             verdict = screener.verdict(mining.template_of(number))
             assert verdict is not None and 0.0 <= verdict.score <= 1.0
@@ -189,8 +189,8 @@ async def test_a_users_request_is_answered_while_screening_in_the_tui(
     app = make_app(log_file, llama_engine, screener, max_tokens=4)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.last_done is not None)
-        assert not app.last_done.cancelled
+        await wait_for(pilot, lambda: app.conversation.last_done is not None)
+        assert not app.conversation.last_done.cancelled
         await wait_for(pilot, lambda: screener.calls == 3 and not screener.busy)
     assert not screener.busy
 
@@ -200,8 +200,8 @@ async def test_explain_template_sends_it_with_count_and_examples(log_file, llama
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.screener.lines_seen == len(LINES), 10)
         await pilot.press("p", "e")
-        await wait_for(pilot, lambda: app.last_done is not None)
-        prompt = app.last_prompt
+        await wait_for(pilot, lambda: app.conversation.last_done is not None)
+        prompt = app.conversation.last_prompt
         assert prompt.task is Task.INTERPRET
         assert f"L1: 3× {API} | e.g. {LINES[0]}" in prompt.user
         assert f"L3: 3× {API} | e.g. {LINES[3]}" in prompt.user
@@ -225,8 +225,8 @@ async def test_what_was_sent_shows_templates_when_the_selection_does_not_fit(
         await pilot.press("l", "backspace", "backspace", *"800", "enter")
         assert len(app.selected_lines()) == 800
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.last_done is not None)
-        prompt = app.last_prompt
+        await wait_for(pilot, lambda: app.conversation.last_done is not None)
+        prompt = app.conversation.last_prompt
         assert "800 lines sent as 2 templates" in prompt.notice
         assert "400× worker <*> finished job <*> in <*> ms | e.g." in prompt.text
         await pilot.press("w")

@@ -78,14 +78,14 @@ async def test_wrapped_view_scrolls_by_whole_rows_without_a_dead_zone(
         height = view.scrollable_content_region.height
         view.scroll_to(y=view.max_scroll_y - 1, animate=False, immediate=True)
         await pilot.pause()
-        assert view._screen()[0] == (view.row_count - view._end_rows - 1, 0)
+        assert view.screen_lines()[0] == (view.row_count - view.end_rows - 1, 0)
         assert len(screen_rows(view)) == height  # no blank screen lines below the rows
         await pilot.press("end")
         for _ in range(40):
             await pilot.press("up")
-            assert view.cursor in view._whole_rows()
+            assert view.cursor in view.whole_rows()
         await pilot.press("pagedown", "pagedown")
-        assert view.cursor in view._whole_rows()
+        assert view.cursor in view.whole_rows()
         await pilot.press("end")
         assert screen_rows(view)[-1].rstrip().endswith("end59")
 
@@ -138,7 +138,7 @@ async def test_the_pane_starts_below_on_80_columns_and_narrower_beside_on_wide_o
 ):
     app = make_app(log_file, llama_engine)
     async with app.run_test(size=(columns, 30)):
-        assert app._pane_layout_now() is layout
+        assert app.pane_layout_now() is layout
         assert app.pane.outer_size.width <= most * columns
         assert app.view.region.width >= columns * 0.6
 
@@ -150,7 +150,7 @@ async def test_asking_with_the_pane_hidden_shows_it_again(log_file, llama_engine
         assert app.pane_layout is PaneLayout.HIDDEN
         await pilot.press("enter")
         assert app.pane_layout is PaneLayout.SIDE and app.pane.display
-        await wait_for(pilot, lambda: app.last_done is not None)
+        await wait_for(pilot, lambda: app.conversation.last_done is not None)
 
 
 async def test_help_and_the_command_palette_offer_the_new_keys(log_file, llama_engine):

@@ -80,8 +80,7 @@ async def replay_cited_answer(pilot) -> None:
     app.pane.append(segments)
     app.pane.finish(check_answer(Task.ANOMALY, parsed.answer).valid, "well-formed")
     sent = build_prompt(Task.ANOMALY, [text for _, text in ASKED], OutputOrder.ANSWER_FIRST).sent
-    app._asked = (0, ASKED)
-    app.show_citations(ground_citations(parsed.think, sent, ASKED))
+    app.show_citations(ground_citations(parsed.think, sent, ASKED), 0)
     await pilot.press("escape")  # the selection cleared: the cited line's own highlight shows
     await _templates_mined(pilot)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rlog_tui.engine import Done, Request, SamplingParams
+from rlog_tui.engine import Done, Request, SamplingParams, Scored, ScoreRequest
 from rlog_tui.protocol import Task, Thresholds
 from rlog_tui.screener import Screener
 from rlog_tui.templates import MinerConfig, TemplateMiner
@@ -49,11 +49,18 @@ def test_one_score_per_distinct_template_then_none_with_the_disk_cache(llama_eng
     assert first.lines_seen == 36
     assert llama_engine.calls - before == 3
     assert first.calls == 3
-    for template, _ in first.templates():
+    for template, info in first.templates():
         verdict = first.verdict(template.id)
-        assert 0.0 <= verdict.score <= 1.0 and not verdict.from_cache
-        assert verdict.label == thresholds.label(verdict.score)
+        assert not verdict.from_cache
+        # the score is the model's own for this template's message, asked directly
+        (scored,) = [
+            e for e in llama_engine.stream(ScoreRequest([info.message])) if isinstance(e, Scored)
+        ]
+        assert verdict.score == pytest.approx(scored.score.abnormal, abs=1e-4)
+        assert verdict.label == thresholds.label(scored.score.abnormal)
         assert first.is_abnormal(template.id) == (verdict.label == "abnormal")
+    scores = sorted(first.verdict(t.id).score for t, _ in first.templates())
+    assert scores[0] != scores[-1]  # three different messages, not one score copied thrice
 
     before = llama_engine.calls
     second = screen(llama_engine, THREE_TEMPLATES, cache, thresholds=thresholds)

@@ -23,6 +23,11 @@ class RlogCommands(Provider):
             ("Toggle fast mode", "Answer first and stop at </answer>", app.action_toggle_fast),  # type: ignore[attr-defined]
             ("Show what was sent", "The exact prompt of the last request", app.action_show_prompt),  # type: ignore[attr-defined]
             ("Select last N lines", "Select the newest lines of the view", app.action_select_last),  # type: ignore[attr-defined]
+            (
+                "Go to time",
+                "The first entry at or after 14:03, a date and time, or -5m (g)",
+                app.action_jump_to_time,  # type: ignore[attr-defined]
+            ),
             ("Filter lines", "Live regex filter (!regex excludes)", app.action_filter),  # type: ignore[attr-defined]
             ("Search", "Find a regex in the view", app.action_search),  # type: ignore[attr-defined]
             ("Cancel request", "Stop the model's current answer", app.action_cancel),  # type: ignore[attr-defined]

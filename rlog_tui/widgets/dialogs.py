@@ -1,4 +1,4 @@
-"""Modal screens: pick a task, ask for a number, show what was sent to the model, help."""
+"""Modal screens: pick a task, ask for a number or a time, show what was sent, help."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from textual.widgets import Input, Label, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rlog_tui.protocol import TASKS, Prompt, Task
+from rlog_tui.time_jump import JUMP_HELP
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -82,6 +83,25 @@ class NumberPrompt(ModalScreen[int | None]):
         self.dismiss(value)
 
 
+class TimePrompt(ModalScreen[str | None]):
+    """Ask for a time to go to (``g``); the app reads it (``time_jump``) and says what is wrong."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="TimePrompt")
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Go to the first entry at or after: {JUMP_HELP}")
+            yield Input(placeholder="14:03", id="time")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value.strip() or None)
+
+
 class PromptViewer(ModalScreen[None]):
     """Exactly what was sent to the model for the last request, notices first."""
 
@@ -127,6 +147,7 @@ HELP = """\
 | **↑ ↓ pgup pgdn home** | move the cursor (scrolling up pauses following) |
 | **shift+↑ ↓**, **space** | extend the selection / start a range at the cursor |
 | **l** | select the last N lines |
+| **g** | go to the first entry at or after a time: `14:03`, `2026-11-30 14:03`, `-5m` |
 | **end** | follow the newest lines again |
 | **/** then **n N** | search, next / previous match |
 | **W** | wrap long lines (again: one row a line) |

@@ -4,9 +4,9 @@ The `L<n>` lines the reason cites are listed under the answer when it is done: e
 with the file line it names, each unverified one marked so (a number that was not sent is shown,
 never dropped).
 
-Tokens arrive in batches from the app's drain timer, never per token, so a fast model cannot
-starve the tail view of repaints. Text is shown as plain ``rich.text.Text`` (no markup parsing):
-whatever the model writes, including escape sequences, is displayed as data.
+Tokens arrive in batches (one message per burst: ``widgets.conversation``), never per token, so a
+fast model cannot starve the tail view of repaints. Text is shown as plain ``rich.text.Text`` (no
+markup parsing): whatever the model writes, including escape sequences, is displayed as data.
 """
 
 from __future__ import annotations

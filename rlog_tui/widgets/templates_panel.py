@@ -4,15 +4,22 @@ A table of templates (by count, by recency or by anomaly score: ``s`` cycles), n
 highlighted, each with its anomaly score and the verdict it gives (``abnormal`` in red,
 ``inconclusive`` in orange: between the thresholds); a sparkline of the highlighted template
 across the file. Enter filters the tail
-view to the highlighted template's lines (again to clear), ``e`` asks the model to explain it. The
-app computes the entries (``PanelEntry``) from the screener; this widget only shows them.
+view to the highlighted template's lines (again to clear), ``e`` asks the model to explain it.
+
+The panel owns its state: it reads the screener's templates and verdicts itself (when open, and
+only when they changed) and the highlighted template's rate from the shown file's mined lines.
+It tells the app what the user chose through messages (``Chosen``, ``Explain``); the app tells
+it which file is shown (``show_source``), when templates count as new (``new_after``) and when
+verdicts changed (``refresh_templates``).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,6 +29,8 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Sparkline, Static
 
 from rlog_tui.safe_text import make_printable
+from rlog_tui.screener import Screener, score_of
+from rlog_tui.source_mining import SourceTemplates
 
 MAX_ROWS = 300
 """Rows drawn: the top of the current order (a flood of junk templates stays cheap to show)."""
@@ -35,6 +44,10 @@ VERDICT_STYLES = {
 }
 ORDERS = ("count", "recency", "score")
 """What ``s`` cycles through."""
+NEW_TEMPLATE_SECONDS = 300.0
+"""A template that appeared after the first full pass is highlighted as new for this long."""
+RATE_BUCKETS = 48
+"""Slices of the file the rate sparkline counts the highlighted template's lines in."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +67,7 @@ class PanelEntry:
 
 
 class TemplatesPanel(Vertical):
-    """Templates with counts and verdicts; posts messages, holds no analysis logic."""
+    """Templates with counts and verdicts from ``screener``; posts messages up to the app."""
 
     DEFAULT_CSS = """
     TemplatesPanel { height: 16; border-top: hkey $primary-darken-2; }
@@ -83,18 +96,19 @@ class TemplatesPanel(Vertical):
             super().__init__()
             self.template_id = template_id
 
-    class Highlighted(Message):
-        """The cursor moved to a template (the app answers with its rate sparkline)."""
-
-        def __init__(self, template_id: int) -> None:
-            super().__init__()
-            self.template_id = template_id
-
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self, screener: Screener, *, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(id=id, classes=classes)
+        self._screener = screener
         self._entries: list[PanelEntry] = []
         self._shown: list[int] = []
         self._summary = ""
+        self._built_from: tuple[int, int, int] | None = None  # the screener's counts then
+        self._source: tuple[str, SourceTemplates] | None = None
+        self.new_after: float | None = None
+        """Templates created after this ``time.monotonic()`` (the first full pass over the
+        files) are new; None until that pass is done."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="tp-title")
@@ -123,6 +137,58 @@ class TemplatesPanel(Vertical):
         """Template ids in the order the rows show them."""
         return list(self._shown)
 
+    @property
+    def is_open(self) -> bool:
+        return self.has_class("open")
+
+    def toggle(self) -> bool:
+        """Open (rows rebuilt, the table focused) or close the panel; True when it opened."""
+        opening = not self.is_open
+        self.set_class(opening, "open")
+        if opening:
+            self.refresh_templates(force=True)
+            self.table.focus()
+        return opening
+
+    def show_source(self, name: str, mining: SourceTemplates) -> None:
+        """The file the tail shows now: the rate sparkline counts its lines."""
+        self._source = (name, mining)
+
+    def refresh_templates(self, *, force: bool = False) -> None:
+        """Rebuild the rows from the screener when open and something changed (or ``force``)."""
+        screener = self._screener
+        state = (screener.lines_seen, len(screener.miner), screener.calls + screener.cache_hits)
+        if not self.is_open or (state == self._built_from and not force):
+            return
+        self._built_from = state
+        now = time.monotonic()
+        entries = []
+        for template, info in screener.templates():
+            if info.verdict is not None:
+                verdict = info.verdict.label
+            elif not screener.usable:  # no engine, or one that failed or cannot score
+                verdict = "-"
+            else:
+                verdict = {"screening": "judging…"}.get(info.state, info.state)
+            # "New": appeared after the first full pass over the files, and recently.
+            is_new = (
+                self.new_after is not None
+                and info.created > self.new_after
+                and now - info.created < NEW_TEMPLATE_SECONDS
+            )
+            entries.append(
+                PanelEntry(
+                    template.id,
+                    template.count,
+                    template.text,
+                    verdict,
+                    info.last_seen,
+                    is_new,
+                    score_of(info),
+                )
+            )
+        self.show(entries, f"{len(entries):,} templates")
+
     def show(self, entries: Sequence[PanelEntry], summary: str) -> None:
         """Replace the rows, keeping the cursor on the same template."""
         self._entries = list(entries)
@@ -130,9 +196,22 @@ class TemplatesPanel(Vertical):
         self._update_title()
         self._redraw()
 
-    def show_rate(self, data: Sequence[float], label: str) -> None:
-        self.query_one("#tp-rate", Sparkline).data = list(data)
-        self.query_one("#tp-rate", Sparkline).tooltip = label
+    def show_rate(self, template_id: int) -> None:
+        """The sparkline: where in the shown file the template's lines are."""
+        if self._source is None:
+            return
+        name, mining = self._source
+        positions = mining.lines_of(template_id)
+        total = max(1, len(mining.ids))
+        buckets = np.bincount(
+            np.asarray(positions, dtype=np.int64) * RATE_BUCKETS // total, minlength=RATE_BUCKETS
+        )
+        sparkline = self.query_one("#tp-rate", Sparkline)
+        sparkline.data = buckets.tolist()
+        sparkline.tooltip = (
+            f"template #{template_id}: {len(positions):,} lines in {name}, "
+            f"across the file in {RATE_BUCKETS} slices"
+        )
 
     def _update_title(self) -> None:
         title = f"Templates by {self.order} · {self._summary} · enter filter · e explain · s order"
@@ -187,4 +266,4 @@ class TemplatesPanel(Vertical):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         if event.row_key.value is not None:
-            self.post_message(self.Highlighted(int(event.row_key.value)))
+            self.show_rate(int(event.row_key.value))

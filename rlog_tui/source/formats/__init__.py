@@ -9,6 +9,7 @@ handles Loghub-style and other ad-hoc headers.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from enum import StrEnum
 
 from rlog_tui.errors import UsageError
 from rlog_tui.source.formats.loghub import Bgl, Hdfs, Plain
@@ -34,6 +35,8 @@ SPECIFIC_FORMATS: tuple[Callable[[], LogFormat], ...] = (
 )
 """Most specific first: on a tie the earlier one wins."""
 FORMAT_NAMES: tuple[str, ...] = (*(f.name for f in SPECIFIC_FORMATS), Plain.name)  # type: ignore[attr-defined]
+FormatName = StrEnum("FormatName", {name: name for name in FORMAT_NAMES})  # type: ignore[misc]
+"""``--format``'s choices, made from the registry above so the list cannot drift from it."""
 SAMPLE_LINES = 200
 """Lines of a file read to recognise its format."""
 MIN_SHARE = 0.6
@@ -96,6 +99,7 @@ def detect_format(sample: Sequence[str]) -> LogFormat:
 __all__ = [
     "FORMAT_NAMES",
     "SAMPLE_LINES",
+    "FormatName",
     "LogFormat",
     "ParsedLine",
     "UnknownFormat",

@@ -31,13 +31,13 @@ os.environ["RLOG_CONFIG"] = "/nonexistent/rlog-bench-config.toml"
 
 from textual import events
 
-from rlog_tui.app import RlogApp
 from rlog_tui.config import Settings
 from rlog_tui.engine import Engine
 from rlog_tui.engine.cpu_features import cpu_model
 from rlog_tui.engine.llama_backend import LlamaBackend, LlamaSettings
 from rlog_tui.models import embedded_model_path
 from rlog_tui.source import LogFile
+from rlog_tui.ui.app import RlogApp
 
 LINE = (
     "2024-05-01 12:00:{s:02d}.{ms:03d} INFO  [worker-{w}] api.handler: request {n} served "

@@ -43,10 +43,15 @@ from rlog_train.data import Example, load_split, sample
 from rlog_train.evaluate.provenance import rlog_commit
 from rlog_train.evaluate.runner import open_engine
 from rlog_train.metrics import ScoreFigures, score_figures
-from rlog_tui.calibration import Calibration, calibration_path, identify, write_calibration
 from rlog_tui.engine import Engine, EngineError, Failed, Scored, ScoreRequest
 from rlog_tui.models import choose_model
 from rlog_tui.protocol import Task, Thresholds, scoring_fingerprint
+from rlog_tui.screening.calibration import (
+    Calibration,
+    calibration_path,
+    identify,
+    write_calibration,
+)
 
 MISS_SHARE = 0.05
 """Share of abnormal validation items (rounded down) allowed below ``clear_threshold``."""

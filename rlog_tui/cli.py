@@ -150,9 +150,9 @@ def tail(
     sources = [LogFile.open(spool.path if spool and str(p) == STDIN_NAME else p) for p in files]
     choice = _choice(resolved, fast=False)
     fast_choice = _choice(resolved, fast=True) if resolved.settings.fast_model else None
-    from rlog_tui.app import RlogApp
-    from rlog_tui.screener import Screener, model_identity
-    from rlog_tui.verdict_cache import VerdictCache
+    from rlog_tui.screening.screener import Screener, model_identity
+    from rlog_tui.screening.verdict_cache import VerdictCache
+    from rlog_tui.ui.app import RlogApp
 
     engine = start_engine(resolved.settings, choice)
     fast_engine = start_engine(resolved.settings, fast_choice) if fast_choice else None
@@ -364,10 +364,10 @@ def _screen_file(
     as_json: bool,
 ) -> None:
     """``analyze --all``: mine every entry, score each template once, print the ranked report."""
-    from rlog_tui.screener import Screener, model_identity
-    from rlog_tui.screening_report import build_report
+    from rlog_tui.screening.report import build_report
+    from rlog_tui.screening.screener import Screener, model_identity
+    from rlog_tui.screening.verdict_cache import VerdictCache
     from rlog_tui.selection import read_entries
-    from rlog_tui.verdict_cache import VerdictCache
 
     the_format = _format_of(source, format_name)
     choice = _choice(resolved, fast=True)

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from rlog_tui.calibration import CalibrationError, calibration_path, read_calibration
 from rlog_tui.config import Settings, cache_dir, load_settings
 from rlog_tui.errors import ModelError
 from rlog_tui.protocol import DEFAULT_THRESHOLDS, Thresholds, scoring_fingerprint
+from rlog_tui.screening.calibration import CalibrationError, calibration_path, read_calibration
 
 logger = logging.getLogger(__name__)
 

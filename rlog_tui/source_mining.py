@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rlog_tui.screener import Screener
+from rlog_tui.screening.screener import Screener
 from rlog_tui.source.entries import (
     MAX_ENTRY_LINES,
     Entry,

@@ -13,7 +13,7 @@ import sys
 import time
 
 from rlog_tui import cli
-from rlog_tui.app import RlogApp
+from rlog_tui.ui.app import RlogApp
 
 TIMEOUT_S = 300
 

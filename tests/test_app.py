@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from rlog_tui.app import RlogApp
 from rlog_tui.config import Settings
 from rlog_tui.protocol import OutputOrder, Task
 from rlog_tui.source import LogFile
-from rlog_tui.widgets.dialogs import HelpScreen, TaskPicker
+from rlog_tui.ui.app import RlogApp
+from rlog_tui.ui.widgets.dialogs import HelpScreen, TaskPicker
 
 LINES = [
     "2024-05-01 12:00:00 INFO api request 1 served in 12 ms",

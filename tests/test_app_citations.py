@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from test_app import wait_for
 
-from rlog_tui.app import RlogApp
 from rlog_tui.config import Settings
 from rlog_tui.protocol import OutputOrder, Task
 from rlog_tui.protocol.grounding import ground_citations
 from rlog_tui.source import LogFile
-from rlog_tui.widgets.tail_row import CITED_GUTTER_STYLE
+from rlog_tui.ui.app import RlogApp
+from rlog_tui.ui.widgets.tail_row import CITED_GUTTER_STYLE
 
 LINES = [f"2024-05-01 12:00:0{i} INFO api request {i} served in 12 ms" for i in range(6)] + [
     "2024-05-01 12:00:07 WARN db pool 80% used",

@@ -10,9 +10,9 @@ import pytest
 from test_app import wait_for
 from test_source_entries import JAVA, PYTHON
 
-from rlog_tui.app import RlogApp
 from rlog_tui.config import Settings
 from rlog_tui.source import LogFile
+from rlog_tui.ui.app import RlogApp
 
 LINES = JAVA + PYTHON  # entries (1-based lines): 1, 2-8 (a Java trace), 9, 10-14 (Python), 15
 

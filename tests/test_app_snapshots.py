@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from rlog_tui.app import RlogApp
 from rlog_tui.source import LogFile
-from rlog_tui.widgets.dialogs import HelpScreen
+from rlog_tui.ui.app import RlogApp
+from rlog_tui.ui.widgets.dialogs import HelpScreen
 
 LINES = [
     "2024-05-01 12:00:00 INFO api request 1 served in 12 ms",

@@ -7,11 +7,11 @@ import os
 from test_app import wait_for
 from test_source_entries import JAVA
 
-from rlog_tui.app import RlogApp
 from rlog_tui.config import Settings
 from rlog_tui.source import LogFile
 from rlog_tui.source.stdin_spool import StdinSpool
-from rlog_tui.widgets.tail_view import TailView
+from rlog_tui.ui.app import RlogApp
+from rlog_tui.ui.widgets.tail_view import TailView
 
 
 def status_text(app: RlogApp) -> str:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from rlog_tui.app import RlogApp
 from rlog_tui.config import Settings
 from rlog_tui.protocol import Task, Thresholds
-from rlog_tui.screener import Screener
+from rlog_tui.screening.screener import Screener
+from rlog_tui.screening.verdict_cache import CachedScore, VerdictCache
 from rlog_tui.source import LogFile
-from rlog_tui.verdict_cache import CachedScore, VerdictCache
+from rlog_tui.ui.app import RlogApp
 
 LINES = [
     "2024-05-01 12:00:00 INFO api request 1 served in 12 ms",

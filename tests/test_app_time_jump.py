@@ -7,8 +7,8 @@ from pathlib import Path
 
 from test_app import wait_for
 
-from rlog_tui.app import RlogApp
 from rlog_tui.source import LogFile
+from rlog_tui.ui.app import RlogApp
 
 SAMPLE = Path(__file__).parent.parent / "samples" / "java-trace-incident.log"
 

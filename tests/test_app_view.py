@@ -9,12 +9,12 @@ import pytest
 from test_app import wait_for
 from textual.widgets import Markdown
 
-from rlog_tui.app import RlogApp
 from rlog_tui.config import Settings
 from rlog_tui.source import LogFile
-from rlog_tui.widgets.dialogs import HelpScreen
-from rlog_tui.widgets.pane_layout import PaneLayout
-from rlog_tui.widgets.tail_view import PAN_CELLS, TailView
+from rlog_tui.ui.app import RlogApp
+from rlog_tui.ui.widgets.dialogs import HelpScreen
+from rlog_tui.ui.widgets.pane_layout import PaneLayout
+from rlog_tui.ui.widgets.tail_view import PAN_CELLS, TailView
 
 LONG = "2024-05-01 12:00:05 ERROR payment gateway said: " + "upstream reset; " * 12 + "END"
 LINES = [f"2024-05-01 12:00:0{i} INFO api request {i} served in 12 ms" for i in range(5)] + [LONG]

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from test_app_snapshots import _templates_mined, app_on_lines
 
-from rlog_tui.app import RlogApp
 from rlog_tui.protocol import OutputOrder, StreamParser, Task, build_prompt, check_answer
 from rlog_tui.protocol.grounding import ground_citations
+from rlog_tui.ui.app import RlogApp
 
 LINES = [
     "2026-02-19 10:15:40,112 INFO  [http-nio-8080-exec-2] com.example.shop.CheckoutController - "

@@ -6,7 +6,8 @@ import stat
 
 import pytest
 
-from rlog_tui.calibration import (
+from rlog_tui.protocol import Thresholds, scoring_fingerprint
+from rlog_tui.screening.calibration import (
     HASH_CHECK_LIMIT,
     Calibration,
     CalibrationError,
@@ -15,7 +16,6 @@ from rlog_tui.calibration import (
     read_calibration,
     write_calibration,
 )
-from rlog_tui.protocol import Thresholds, scoring_fingerprint
 
 
 @pytest.fixture

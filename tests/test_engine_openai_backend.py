@@ -144,7 +144,7 @@ def test_unreachable_server_is_one_clear_error():
 def test_a_server_cannot_score_and_screening_turns_itself_off_with_one_warning(server_url, caplog):
     import logging
 
-    from rlog_tui.screener import Screener
+    from rlog_tui.screening.screener import Screener
 
     backend = OpenAIBackend(OpenAISettings(base_url=server_url))
     with pytest.raises(ScoringUnsupported, match="--backend llama"):

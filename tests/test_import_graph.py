@@ -84,7 +84,7 @@ def test_the_walk_finds_a_circle_when_there_is_one():
 def test_the_graph_sees_type_checking_and_relative_imports():
     graph = import_graph()
     assert "rlog_tui.source.log_file" in graph["rlog_tui.source"]  # from .log_file import ...
-    assert "rlog_tui.widgets.tail_view" in graph["rlog_tui.app"]
+    assert "rlog_tui.ui.widgets.tail_view" in graph["rlog_tui.ui.app"]
 
 
 def test_rlog_tui_has_no_import_circle():
@@ -110,7 +110,7 @@ def private_reaches(path: Path) -> list[str]:
 
 def test_the_ui_modules_reach_into_no_other_objects_private_attributes():
     """The app, its key actions and the widgets talk through public methods and messages."""
-    ui = [PACKAGE / "app.py", *sorted((PACKAGE / "widgets").glob("*.py"))]
+    ui = [PACKAGE / "ui" / "app.py", *sorted((PACKAGE / "ui" / "widgets").glob("*.py"))]
     assert [reach for path in ui for reach in private_reaches(path)] == []
 
 
@@ -135,5 +135,5 @@ def borrowed_private_names(path: Path) -> set[str]:
 
 
 def test_no_ui_module_uses_a_private_attribute_it_does_not_define():
-    ui = [PACKAGE / "app.py", *sorted((PACKAGE / "widgets").glob("*.py"))]
+    ui = [PACKAGE / "ui" / "app.py", *sorted((PACKAGE / "ui" / "widgets").glob("*.py"))]
     assert {path.name: names for path in ui if (names := borrowed_private_names(path))} == {}

@@ -17,10 +17,10 @@ PURE = [
     "rlog_tui.safe_text",
     "rlog_tui.models",
     "rlog_tui.config",
-    "rlog_tui.screener",
-    "rlog_tui.verdict_cache",
+    "rlog_tui.screening.screener",
+    "rlog_tui.screening.verdict_cache",
     "rlog_tui.compression",
-    "rlog_tui.screening_report",
+    "rlog_tui.screening.report",
 ]
 
 
@@ -39,7 +39,7 @@ def test_pure_modules_import_no_textual_or_rich(module):
 
 
 def test_the_tui_and_cli_never_import_torch():
-    loaded = imported_after("rlog_tui.app") | imported_after("rlog_tui.cli")
+    loaded = imported_after("rlog_tui.ui.app") | imported_after("rlog_tui.cli")
     assert not {"torch", "transformers", "trl", "peft"} & loaded
 
 

@@ -98,8 +98,13 @@ def _adapter_copy(tmp_path: Path) -> Path:
 
 
 def _calibrate_copy(embedded_model: Path, adapter: Path, prompt: str | None = None) -> None:
-    from rlog_tui.calibration import Calibration, calibration_path, identify, write_calibration
     from rlog_tui.protocol import Thresholds, scoring_fingerprint
+    from rlog_tui.screening.calibration import (
+        Calibration,
+        calibration_path,
+        identify,
+        write_calibration,
+    )
 
     calibration = Calibration(
         Thresholds(flag=0.3, clear=0.1),

@@ -10,9 +10,9 @@ import pytest
 
 from rlog_tui.engine import Done, Request, SamplingParams, Scored, ScoreRequest
 from rlog_tui.protocol import Task, Thresholds
-from rlog_tui.screener import Screener
+from rlog_tui.screening.screener import Screener
+from rlog_tui.screening.verdict_cache import CachedScore, VerdictCache
 from rlog_tui.templates import MinerConfig, TemplateMiner
-from rlog_tui.verdict_cache import CachedScore, VerdictCache
 
 THREE_TEMPLATES = [
     line
@@ -153,9 +153,9 @@ def test_memory_follows_the_miners_cap_on_a_flood_of_distinct_lines():
 
 def test_screener_modules_import_no_textual():
     code = (
-        "import sys, rlog_tui.screener, rlog_tui.verdict_cache, rlog_tui.compression, "
-        "rlog_tui.screening_report; print(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('textual', 'rich')))"
+        "import sys, rlog_tui.screening.screener, rlog_tui.screening.verdict_cache, "
+        "rlog_tui.compression, rlog_tui.screening.report; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from test_source_entries import JAVA
 
-from rlog_tui.screener import Screener
+from rlog_tui.screening.screener import Screener
 from rlog_tui.source_mining import SourceTemplates
 
 

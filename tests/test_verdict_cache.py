@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from rlog_tui.verdict_cache import CachedScore, VerdictCache, default_cache_path
+from rlog_tui.screening.verdict_cache import CachedScore, VerdictCache, default_cache_path
 
 
 def test_saved_scores_reload_per_model_and_template(tmp_path):

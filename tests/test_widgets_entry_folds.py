@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rlog_tui.widgets.entry_folds import EntryFolds
+from rlog_tui.ui.widgets.entry_folds import EntryFolds
 
 
 def folds_of(*spans: tuple[int, int]) -> EntryFolds:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rlog_tui.widgets.pane_layout import NEXT_LAYOUT, PaneLayout, default_layout, side_pane_width
+from rlog_tui.ui.widgets.pane_layout import NEXT_LAYOUT, PaneLayout, default_layout, side_pane_width
 
 
 def test_narrow_terminals_start_with_the_pane_below_and_wide_ones_beside() -> None:

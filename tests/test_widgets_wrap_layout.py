@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rlog_tui.widgets.wrap_layout import fill_down, fill_up, pieces, rows_fitting_at_end
+from rlog_tui.ui.widgets.wrap_layout import fill_down, fill_up, pieces, rows_fitting_at_end
 
 HEIGHTS = [1, 3, 1, 2, 4]  # screen lines each row takes when wrapped
 

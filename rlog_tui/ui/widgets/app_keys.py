@@ -19,18 +19,24 @@ from textual.widgets import ContentSwitcher, Input
 from rlog_tui.protocol import Task
 from rlog_tui.selection import DEFAULT_LAST
 from rlog_tui.time_jump import TimeNotFound, first_line_at
-from rlog_tui.widgets.conversation import template_question
-from rlog_tui.widgets.dialogs import HelpScreen, NumberPrompt, PromptViewer, TaskPicker, TimePrompt
-from rlog_tui.widgets.followed_source import LineFilter
-from rlog_tui.widgets.pane_layout import (
+from rlog_tui.ui.widgets.conversation import template_question
+from rlog_tui.ui.widgets.dialogs import (
+    HelpScreen,
+    NumberPrompt,
+    PromptViewer,
+    TaskPicker,
+    TimePrompt,
+)
+from rlog_tui.ui.widgets.followed_source import LineFilter
+from rlog_tui.ui.widgets.pane_layout import (
     BOTTOM_HEIGHT_PERCENT,
     NEXT_LAYOUT,
     PaneLayout,
     default_layout,
     side_pane_width,
 )
-from rlog_tui.widgets.tail_view import TailView
-from rlog_tui.widgets.templates_panel import TemplatesPanel
+from rlog_tui.ui.widgets.tail_view import TailView
+from rlog_tui.ui.widgets.templates_panel import TemplatesPanel
 
 DEFAULT_CONTEXT_LINES = 20
 """What ``l`` (select the newest N lines) proposes."""

@@ -40,9 +40,9 @@ from rlog_tui.engine import (
 )
 from rlog_tui.models import ModelChoice
 from rlog_tui.protocol import DEFAULT_THRESHOLDS, Thresholds, scoring_fingerprint
+from rlog_tui.screening.verdict_cache import CachedScore, VerdictCache
 from rlog_tui.source.entries import Entry
 from rlog_tui.templates import Template, TemplateMiner
-from rlog_tui.verdict_cache import CachedScore, VerdictCache
 
 logger = logging.getLogger(__name__)
 

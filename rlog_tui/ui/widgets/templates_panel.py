@@ -29,7 +29,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Sparkline, Static
 
 from rlog_tui.safe_text import make_printable
-from rlog_tui.screener import Screener, score_of
+from rlog_tui.screening.screener import Screener, score_of
 from rlog_tui.source_mining import SourceTemplates
 
 MAX_ROWS = 300

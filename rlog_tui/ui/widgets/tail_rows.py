@@ -22,8 +22,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from rlog_tui.safe_text import for_display
-from rlog_tui.widgets.entry_folds import EntryFolds
-from rlog_tui.widgets.tail_row import (
+from rlog_tui.ui.widgets.entry_folds import EntryFolds
+from rlog_tui.ui.widgets.tail_row import (
     CURSOR_STYLE,
     GUTTER_EXTRA,
     SELECTED_STYLE,
@@ -31,7 +31,13 @@ from rlog_tui.widgets.tail_row import (
     paint_text,
     text_style,
 )
-from rlog_tui.widgets.wrap_layout import ScreenLine, fill_down, fill_up, pieces, rows_fitting_at_end
+from rlog_tui.ui.widgets.wrap_layout import (
+    ScreenLine,
+    fill_down,
+    fill_up,
+    pieces,
+    rows_fitting_at_end,
+)
 
 
 class TailRows(ScrollView):

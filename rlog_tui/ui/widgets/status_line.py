@@ -13,9 +13,9 @@ from rich.text import Text
 
 from rlog_tui.engine import Engine
 from rlog_tui.engine.worker import EngineState
-from rlog_tui.screener import Screener
+from rlog_tui.screening.screener import Screener
 from rlog_tui.source.stdin_spool import StdinSpool
-from rlog_tui.widgets.followed_source import FollowedSource
+from rlog_tui.ui.widgets.followed_source import FollowedSource
 
 SEPARATOR = " │ "
 

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from textual.binding import Binding
 from textual.message import Message
 
-from rlog_tui.widgets.tail_rows import TailRows
-from rlog_tui.widgets.wrap_layout import fill_up
+from rlog_tui.ui.widgets.tail_rows import TailRows
+from rlog_tui.ui.widgets.wrap_layout import fill_up
 
 PAN_CELLS = 8
 """Cells one ← / → moves the text sideways when lines are not wrapped."""

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rlog_tui.screener import Screener
+from rlog_tui.screening.screener import Screener
 from rlog_tui.source import Appended, Deleted, LogFile, Rotated, Truncated
 from rlog_tui.source_mining import SourceTemplates
-from rlog_tui.widgets.tail_view import TailView
+from rlog_tui.ui.widgets.tail_view import TailView
 
 INDEX_CHUNK_BYTES = 1 << 20
 """Bytes of older lines indexed per step: the last screen shows at once, the rest fills in."""

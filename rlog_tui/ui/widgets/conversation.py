@@ -19,9 +19,9 @@ from rlog_tui.engine.worker import EngineState
 from rlog_tui.protocol import OutputOrder, Prompt, Task, answer_problems
 from rlog_tui.protocol.digest import DigestEntry, digest_request
 from rlog_tui.protocol.grounding import GroundedCitation, ground_citations
-from rlog_tui.screener import Screener
-from rlog_tui.widgets.messages import Doorbell
-from rlog_tui.widgets.reasoning_pane import ReasoningPane
+from rlog_tui.screening.screener import Screener
+from rlog_tui.ui.widgets.messages import Doorbell
+from rlog_tui.ui.widgets.reasoning_pane import ReasoningPane
 
 EXPLAIN_EXAMPLES = 3
 """Example lines sent with a template the user asks about."""

@@ -26,26 +26,26 @@ from rlog_tui.config import Settings
 from rlog_tui.engine import Engine
 from rlog_tui.protocol import TASKS, OutputOrder, Task
 from rlog_tui.protocol.grounding import GroundedCitation
-from rlog_tui.screener import Screener
+from rlog_tui.screening.screener import Screener
 from rlog_tui.source import FileWatcher, LogFile
 from rlog_tui.source.stdin_spool import StdinSpool
 from rlog_tui.source_mining import SourceTemplates
-from rlog_tui.widgets.app_keys import AppKeys
-from rlog_tui.widgets.commands import RlogCommands
-from rlog_tui.widgets.conversation import Conversation
-from rlog_tui.widgets.followed_source import FollowedSource
-from rlog_tui.widgets.messages import (
+from rlog_tui.ui.widgets.app_keys import AppKeys
+from rlog_tui.ui.widgets.commands import RlogCommands
+from rlog_tui.ui.widgets.conversation import Conversation
+from rlog_tui.ui.widgets.followed_source import FollowedSource
+from rlog_tui.ui.widgets.messages import (
     EngineEventsWaiting,
     FileChanged,
     InputEnded,
     ModelLoaded,
     VerdictsWaiting,
 )
-from rlog_tui.widgets.pane_layout import PaneLayout, default_layout
-from rlog_tui.widgets.reasoning_pane import ReasoningPane
-from rlog_tui.widgets.status_line import status_line
-from rlog_tui.widgets.tail_view import TailView
-from rlog_tui.widgets.templates_panel import TemplatesPanel
+from rlog_tui.ui.widgets.pane_layout import PaneLayout, default_layout
+from rlog_tui.ui.widgets.reasoning_pane import ReasoningPane
+from rlog_tui.ui.widgets.status_line import status_line
+from rlog_tui.ui.widgets.tail_view import TailView
+from rlog_tui.ui.widgets.templates_panel import TemplatesPanel
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from rlog_tui.screener import Screener, score_of
+from rlog_tui.screening.screener import Screener, score_of
 
 TEMPLATE_COLUMN_CHARS = 90
 

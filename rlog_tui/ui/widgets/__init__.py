@@ -1,0 +1,1 @@
+"""Textual widgets of the TUI (tail view, templates panel, reasoning pane, dialogs, key actions)."""

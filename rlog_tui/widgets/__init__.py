@@ -1,1 +1,0 @@
-"""Textual widgets of the TUI. Only this package and ``app`` import Textual."""

@@ -15,17 +15,15 @@ Run: ``.venv/bin/python bench/format_flags.py [--adapter X.gguf]``.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import re
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+from screener_slices import analyze_report  # noqa: E402
 
 from rlog_tui.levels import Level, detect_level  # noqa: E402
 
@@ -38,23 +36,6 @@ INCIDENTS = {
     "nginx-access-incident.log": r'" 50[234] ',
 }
 """Each sample's incident, as a pattern on a template's first raw line (samples/README.md)."""
-
-
-def analyze(log: Path, model_args: list[str]) -> dict:
-    """``rlog-tui analyze LOG --all --json`` with a fresh verdict cache."""
-    with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, XDG_CACHE_HOME=tmp, OMP_NUM_THREADS="1")
-        rlog = str(Path(sys.executable).parent / "rlog-tui")
-        done = subprocess.run(
-            [rlog, "analyze", str(log), "--all", "--json", "--threads", "1", *model_args],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
-    if done.returncode not in (0, 3):
-        raise SystemExit(f"analyze {log.name} failed ({done.returncode}): {done.stderr[-400:]}")
-    return json.loads(done.stdout)
 
 
 def main() -> int:
@@ -73,7 +54,7 @@ def main() -> int:
     for name, pattern in INCIDENTS.items():
         log = ROOT / "samples" / name
         raw = log.read_text(encoding="utf-8").splitlines()
-        report = analyze(log, model_args)
+        report = analyze_report(log, model_args)
         incident, other, kw_incident, kw_other = [0, 0], [0, 0], 0, 0
         for row in report["templates"]:
             first = raw[row["first_lines"][0] - 1]

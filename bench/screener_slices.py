@@ -54,14 +54,10 @@ def anomaly_test_slice(system: str) -> tuple[list[str], list[str]]:
     return [e.input for e in examples], [e.label for e in examples]
 
 
-def screen(lines: Sequence[str], model_args: Sequence[str]) -> tuple[list[str], dict]:
-    """Each line's verdict from `rlog-tui analyze --all --json` (fresh cache), and the report."""
-    from rlog_tui.templates import TemplateMiner
-
-    with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "slice.log"
-        log.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        env = dict(os.environ, XDG_CACHE_HOME=str(Path(tmp) / "cache"), OMP_NUM_THREADS="1")
+def analyze_report(log: Path, model_args: Sequence[str]) -> dict:
+    """``rlog-tui analyze LOG --all --json`` (one thread) with a fresh verdict cache."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, XDG_CACHE_HOME=cache, OMP_NUM_THREADS="1")
         rlog = [str(Path(sys.executable).parent / "rlog-tui"), "analyze", str(log), "--all"]
         done = subprocess.run(
             [*rlog, "--json", "--threads", "1", *model_args],
@@ -70,9 +66,19 @@ def screen(lines: Sequence[str], model_args: Sequence[str]) -> tuple[list[str], 
             env=env,
             check=False,
         )
-        if done.returncode not in (0, 3):
-            raise SystemExit(f"analyze failed ({done.returncode}): {done.stderr.strip()[-500:]}")
-        report = json.loads(done.stdout)
+    if done.returncode not in (0, 3):
+        raise SystemExit(f"analyze failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    return json.loads(done.stdout)
+
+
+def screen(lines: Sequence[str], model_args: Sequence[str]) -> tuple[list[str], dict]:
+    """Each line's verdict from `rlog-tui analyze --all --json` (fresh cache), and the report."""
+    from rlog_tui.templates import TemplateMiner
+
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "slice.log"
+        log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        report = analyze_report(log, model_args)
     verdict = {row["template_id"]: row["verdict"] for row in report["templates"]}
     miner = TemplateMiner()
     return [verdict.get(miner.add(line).template_id, "unscreened") for line in lines], report

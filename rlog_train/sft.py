@@ -65,6 +65,7 @@ def examples_for(config: Any) -> list[Example]:
     with anomalies repeated as the config says (``data.mixture``)."""
     from rlog_train.data.mixture import mixture
     from rlog_train.data.short_answer import shorten_answers
+    from rlog_tui.protocol import parse_task_list
 
     if config.examples_file:
         from rlog_train.formatting import limit_examples, tasks_by_priority
@@ -78,7 +79,12 @@ def examples_for(config: Any) -> list[Example]:
         chosen = training_examples(config.tasks, config.limit, config.seed, data_dir)
     limits = getattr(config, "task_limits", None)
     repeat = getattr(config, "abnormal_repeat", 1)
-    chosen = shorten_answers(chosen, getattr(config, "answer_words", None))
+    short_tasks = getattr(config, "answer_words_tasks", None)
+    chosen = shorten_answers(
+        chosen,
+        getattr(config, "answer_words", None),
+        parse_task_list(short_tasks) if short_tasks else None,
+    )
     return mixture(chosen, limits, repeat, config.seed)
 
 

@@ -55,6 +55,9 @@ class SFTRunConfig:
     answer_words: int | None = None
     """Cut interpretation/root-cause/solution labels to their leading sentences within this many
     words (``data.short_answer``): a short answer comes first in time. None: whole labels."""
+    answer_words_tasks: str | None = None
+    """Comma-separated free-text tasks ``answer_words`` applies to (default: all three), e.g.
+    ``interpret,root-cause`` to keep solutions whole."""
     init_adapter: str | None = None
     """A saved LoRA adapter folder to go on training (a second stage) instead of a fresh one."""
     seed: int = 0

@@ -47,3 +47,15 @@ def test_only_free_text_tasks_are_cut() -> None:
 def test_a_budget_below_one_word_is_a_usage_error() -> None:
     with pytest.raises(UsageError):
         leading_sentences(LABEL, 0)
+
+
+def test_chosen_tasks_only_and_only_free_text_ones() -> None:
+    def item(task: Task) -> Example:
+        return Example(task, "", "a line", LABEL, "<think>x</think>", "test")
+
+    examples = [item(Task.INTERPRET), item(Task.SOLUTION)]
+    cut = shorten_answers(examples, 3, {Task.INTERPRET})
+    assert cut[0].label == "The root cause is a full disk on the data node."
+    assert cut[1].label == LABEL
+    with pytest.raises(UsageError, match="free-text tasks only"):
+        shorten_answers(examples, 3, {Task.PARSE})

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from rlog_train.data.examples import Example
 from rlog_tui.errors import UsageError
-from rlog_tui.protocol import TASKS
+from rlog_tui.protocol import TASKS, Task
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'“(`*])")
 _LIST_OPENING = re.compile(r"(?:^|\s)(?:\d+\.|[-*])\s*$")
@@ -42,13 +42,27 @@ def leading_sentences(text: str, words: int) -> str:
     return " ".join(kept)
 
 
-def shorten_answers(examples: Sequence[Example], words: int | None) -> list[Example]:
-    """``examples`` with each free-text label cut to its leading sentences (``None``: unchanged)."""
+def shorten_answers(
+    examples: Sequence[Example], words: int | None, tasks: Collection[Task] | None = None
+) -> list[Example]:
+    """``examples`` with each free-text label of ``tasks`` (default: every free-text task) cut to
+    its leading sentences; ``words=None`` leaves them unchanged.
+
+    Stage 4 cut all three and lost most of the solutions' content (their first sentence says
+    *that* something must be fixed, the steps follow), so the tasks can be chosen.
+    """
     if words is None:
         return list(examples)
+    chosen = (
+        set(tasks) if tasks is not None else {t for t, spec in TASKS.items() if spec.generative}
+    )
+    if not_free_text := sorted(t.value for t in chosen if not TASKS[t].generative):
+        raise UsageError(
+            f"short answers are for free-text tasks only, not {', '.join(not_free_text)}"
+        )
     return [
         dataclasses.replace(example, label=leading_sentences(example.label, words))
-        if TASKS[example.task].generative
+        if example.task in chosen
         else example
         for example in examples
     ]

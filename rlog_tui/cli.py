@@ -19,6 +19,7 @@ import typer
 from rlog_tui import __version__
 from rlog_tui.adapter_metadata import recorded_order
 from rlog_tui.command_line import (
+    THREADS,
     AdapterOption,
     Backend,
     DebugOption,
@@ -75,10 +76,7 @@ BaseUrlOpt = Annotated[
     str | None,
     typer.Option("--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000"),
 ]
-ThreadsOpt = Annotated[
-    int | None,
-    typer.Option("--threads", min=0, help="CPU threads for llama.cpp (0: half the cores)."),
-]
+ThreadsOpt = Annotated[int | None, THREADS]
 CtxOpt = Annotated[int | None, typer.Option("--ctx", help="Context size in tokens (default 4096).")]
 FormatOpt = Annotated[
     FormatName | None,

@@ -39,10 +39,9 @@ DebugOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
-ThreadsOption = Annotated[
-    int,
-    typer.Option("--threads", min=0, help="CPU threads for llama.cpp (0: half the cores)."),
-]
+THREADS = typer.Option("--threads", min=0, help="CPU threads for llama.cpp (0: half the cores).")
+"""``--threads`` for every command; rlog-tui's is optional (settings decide), the others' not."""
+ThreadsOption = Annotated[int, THREADS]
 
 ModelOption = Annotated[
     str | None,

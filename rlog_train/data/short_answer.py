@@ -53,13 +53,10 @@ def shorten_answers(
     """
     if words is None:
         return list(examples)
-    chosen = (
-        set(tasks) if tasks is not None else {t for t, spec in TASKS.items() if spec.generative}
-    )
-    if not_free_text := sorted(t.value for t in chosen if not TASKS[t].generative):
-        raise UsageError(
-            f"short answers are for free-text tasks only, not {', '.join(not_free_text)}"
-        )
+    free_text = {task for task, spec in TASKS.items() if spec.generative}
+    chosen = set(tasks) if tasks is not None else free_text
+    if others := sorted(task.value for task in chosen - free_text):
+        raise UsageError(f"short answers are for free-text tasks only, not {', '.join(others)}")
     return [
         dataclasses.replace(example, label=leading_sentences(example.label, words))
         if example.task in chosen

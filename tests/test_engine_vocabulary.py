@@ -1,8 +1,9 @@
-"""An adapter trained on a compact vocabulary decodes within it, plus the prompt's own tokens.
+"""An adapter that records its training vocabulary decodes within it and the prompt's tokens.
 
 Real llama.cpp on the tiny Llama and its LoRA (tests/quantize_helpers.py): the vocabulary is
-recorded by the real converter (``rlog-quantize adapter --vocabulary``) and read back by the
-engine, which must then never sample a token outside it that the prompt does not hold.
+recorded by the real converter (``rlog-quantize adapter --vocabulary``); the engine then serves a
+cut copy of the base (``engine.compact_base``) and never generates a token outside the trained
+ones that the prompt does not hold, while the prompt reaches the model whole.
 """
 
 from __future__ import annotations
@@ -22,26 +23,32 @@ from rlog_tui.engine.vocabulary import TrainedVocabulary
 PROMPT = "RAS KERNEL FATAL data TLB error interrupt"
 
 
-def generated(model: Path, adapter: Path) -> tuple[list[int], list[int], int]:
-    """(prompt ids, greedy generated ids, vocabulary size) through the engine's backend."""
-    backend = LlamaBackend(
-        LlamaSettings(model_path=model, adapter_path=adapter, n_ctx=256, n_threads=1)
+def generated(model: Path, adapter: Path, compact_dir: Path) -> tuple[list[int], list[int], int]:
+    """(prompt ids, greedy generated ids) as ids of ``model``'s full vocabulary, and its size."""
+    settings = LlamaSettings(
+        model_path=model, adapter_path=adapter, n_ctx=256, n_threads=1, compact_dir=compact_dir
     )
+    backend = LlamaBackend(settings)
     try:
-        prompt = backend._llama.tokenize(PROMPT.encode(), add_bos=True, special=True)
-        for _ in backend.generate(PROMPT, SamplingParams(max_tokens=24), lambda: False):
-            pass
+        text = "".join(
+            c.text for c in backend.generate(PROMPT, SamplingParams(max_tokens=24), lambda: False)
+        )
+        assert text, "nothing was generated"
+        prompt = backend._tokenize(PROMPT, add_bos=True)
         held = backend._llama.input_ids[: backend._llama.n_tokens].tolist()
-        return prompt, held[len(prompt) :], backend._llama.n_vocab()
+        assert held[: len(prompt)] == prompt
+        kept = backend._compact.kept if backend._compact is not None else None
+        to_full = (lambda ids: [int(kept[i]) for i in ids]) if kept is not None else list
+        return to_full(prompt), to_full(held[len(prompt) :]), backend._llama.n_vocab()
     finally:
         backend.close()
 
 
-def test_generation_stays_in_the_trained_vocabulary_and_the_prompt(tmp_path: Path) -> None:
+def test_generation_stays_in_the_trained_vocabulary(tmp_path: Path) -> None:
     from quantize.adapter import convert_adapter
 
     assets = tiny_assets()
-    prompt, free, n_vocab = generated(assets.f32, assets.lora_gguf)
+    prompt, free, n_vocab = generated(assets.f32, assets.lora_gguf, tmp_path)
     written = set(free) - set(prompt)
     assert written, "the unconstrained model copied only prompt tokens: nothing to exclude"
     allowed = [i for i in range(n_vocab) if i not in written]
@@ -52,20 +59,24 @@ def test_generation_stays_in_the_trained_vocabulary_and_the_prompt(tmp_path: Pat
     ).path
     assert recorded_vocabulary(adapter).tolist() == allowed
 
-    _, constrained, _ = generated(assets.f32, adapter)
-    assert constrained, "nothing was generated"
-    assert set(constrained) <= set(allowed) | set(prompt)
+    served_prompt, constrained, served_vocab = generated(assets.f32, adapter, tmp_path)
+    assert served_prompt == prompt, "the prompt's pieces are all served: the same ids reach it"
+    assert served_vocab < n_vocab
+    assert constrained and set(constrained) <= set(allowed) | set(prompt)
     assert constrained != free
+    assert len(list(tmp_path.glob("*.vocab-*.gguf"))) == 1
 
 
-def test_an_adapter_without_a_recorded_vocabulary_is_unconstrained() -> None:
+def test_an_adapter_without_a_recorded_vocabulary_serves_the_whole_base(tmp_path: Path) -> None:
     assert recorded_vocabulary(tiny_assets().lora_gguf) is None
     assert recorded_vocabulary(None) is None
+    generated(tiny_assets().f32, tiny_assets().lora_gguf, tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_bias_allows_trained_and_prompt_tokens_only() -> None:
-    rule = TrainedVocabulary(np.array([0, 2]), n_vocab=5)
+    rule = TrainedVocabulary(2, n_vocab=5)
     scores = rule.processor([4])(np.zeros(0), np.ones(5, dtype=np.float32))
-    assert scores.tolist() == [1.0, -np.inf, 1.0, -np.inf, 1.0]
-    with pytest.raises(ValueError, match="does not fit"):
-        TrainedVocabulary(np.array([7]), n_vocab=5)
+    assert scores.tolist() == [1.0, 1.0, -np.inf, -np.inf, 1.0]
+    with pytest.raises(ValueError, match="do not fit"):
+        TrainedVocabulary(7, n_vocab=5)

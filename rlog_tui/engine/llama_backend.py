@@ -5,6 +5,11 @@ are evaluated once and the last position's logits are read straight from llama.c
 (``llama_get_logits_ith``; ``Llama.scores`` holds nothing unless ``logits_all=True``, which would
 copy 262k floats per prompt token). The tokens already in the KV cache are reused, so the system
 prompt and instruction shared by every screening prompt are evaluated once, not per template.
+
+An adapter that records its training vocabulary (``protocol.decoding``) is served over the base
+cut to that vocabulary and the ASCII tokens (``engine.compact_base``), its prompts split by the
+full tokenizer and renumbered (``engine.compact_tokens``), and decodes within the trained tokens
+plus the prompt's own (``engine.vocabulary``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rlog_tui.adapter_metadata import recorded_vocabulary
+from rlog_tui.config import cache_dir
 from rlog_tui.engine.backend import Chunk, SamplingParams
+from rlog_tui.engine.compact_base import CompactBase, compact_base
+from rlog_tui.engine.compact_tokens import CompactTokenizer
 from rlog_tui.engine.errors import (
     EngineError,
     ModelLoadFailed,
@@ -51,6 +59,8 @@ class LlamaSettings:
     n_gpu_layers: int = 0
     prompt_format: str | None = None
     """Override the format the GGUF's metadata selects (gemma, chatml, plain, template)."""
+    compact_dir: Path | None = None
+    """Where the base cut to an adapter's trained vocabulary is kept (default: cache's models)."""
 
 
 def check_gguf(path: Path, what: str) -> None:
@@ -77,15 +87,19 @@ class LlamaBackend:
         self._label_tokens: LabelTokens | None = None
         self._scored: list[int] | None = None
         """Tokens whose KV the last score left in the cache (None: a generation ran since)."""
+        self._full_vocabulary = None
+        """A compact base's full tokenizer (a vocabulary-only ``Llama``), closed with this one."""
 
         check_gguf(settings.model_path, "model")
         if settings.adapter_path is not None:
             check_gguf(settings.adapter_path, "adapter")
         route_llama_logs()
+        self._compact = self._compact_base(settings)
+        model_path = self._compact.path if self._compact else settings.model_path
         try:
             with python_stderr_to_logging():
                 self._llama = open_llama(
-                    model_path=str(settings.model_path),
+                    model_path=str(model_path),
                     lora_path=str(settings.adapter_path) if settings.adapter_path else None,
                     n_ctx=settings.n_ctx,
                     n_threads=settings.n_threads,
@@ -102,27 +116,69 @@ class LlamaBackend:
                 "unsupported GGUF"
             ) from None
         self._llama.verbose = False  # silence per-call prints from here on
-        self._vocabulary = self._trained_vocabulary(settings.adapter_path)
+        self._tokenizer = self._compact_tokenizer(settings.model_path) if self._compact else None
+        self._vocabulary = (
+            TrainedVocabulary(self._compact.trained, self._llama.n_vocab())
+            if self._compact
+            else None
+        )
         self.n_ctx = self._llama.n_ctx()
         self.metadata: dict[str, str] = dict(self._llama.metadata)
         self.prompt_format: PromptFormat = select_format(self.metadata, settings.prompt_format)
         name = self.metadata.get("general.name") or settings.model_path.name
         adapter = f" + {settings.adapter_path.name}" if settings.adapter_path else ""
-        self.description = f"{name}{adapter} (llama.cpp, {self.n_ctx} ctx)"
+        within = f", within its {self._compact.trained:,} trained tokens" if self._compact else ""
+        self.description = f"{name}{adapter} (llama.cpp, {self.n_ctx} ctx{within})"
 
-    def _trained_vocabulary(self, adapter: Path | None) -> TrainedVocabulary | None:
-        """The adapter's training vocabulary as a decoding rule (``protocol.decoding``), if any."""
-        trained = recorded_vocabulary(adapter)
+    @staticmethod
+    def _compact_base(settings: LlamaSettings) -> CompactBase | None:
+        """The base cut to the adapter's recorded training vocabulary, if it records one."""
+        trained = recorded_vocabulary(settings.adapter_path)
         if trained is None:
             return None
+        directory = settings.compact_dir or cache_dir() / "models"
         try:
-            return TrainedVocabulary(trained, self._llama.n_vocab())
+            return compact_base(settings.model_path, trained, directory)
         except ValueError as error:
-            self._llama.close()
-            raise ModelLoadFailed(f"{adapter}: {error}") from None
+            raise ModelLoadFailed(f"{settings.adapter_path}: {error}") from None
+        except OSError as error:
+            raise ModelLoadFailed(
+                f"cannot write the base cut to the adapter's vocabulary into {directory}: "
+                f"{error.strerror or error}"
+            ) from None
+
+    def _compact_tokenizer(self, full_model: Path) -> CompactTokenizer:
+        """The full base's own tokenizer (vocabulary only, no weights), renumbered."""
+        import llama_cpp
+
+        with python_stderr_to_logging():
+            full = llama_cpp.Llama(model_path=str(full_model), vocab_only=True, verbose=True)
+        full.verbose = False
+        text_attributes = llama_cpp.LLAMA_TOKEN_ATTR_NORMAL | llama_cpp.LLAMA_TOKEN_ATTR_BYTE
+
+        def piece_of(token: int) -> str:
+            if not full._model.token_get_attr(token) & text_attributes:
+                return ""  # control tokens are never spelt out of text
+            return full._model.token_get_text(token)
+
+        assert self._compact is not None
+        self._full_vocabulary = full
+        unknown = full.metadata.get("tokenizer.ggml.unknown_token_id")
+        return CompactTokenizer(
+            lambda text, bos: full.tokenize(text.encode("utf-8"), add_bos=bos, special=True),
+            piece_of,
+            self._compact.kept,
+            unknown=None if unknown is None else int(unknown),
+        )
+
+    def _tokenize(self, text: str, add_bos: bool) -> list[int]:
+        """``text`` as this model's ids (a compact base's: split by the full tokenizer)."""
+        if self._tokenizer is not None:
+            return self._tokenizer.tokenize(text, add_bos)
+        return self._llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
 
     def count_tokens(self, text: str) -> int:
-        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=True, special=True))
+        return len(self._tokenize(text, add_bos=True))
 
     def generate(
         self,
@@ -136,9 +192,9 @@ class LlamaBackend:
         self._scored = None  # the KV cache is the generation's from here on
         stop_now = llama_cpp.StoppingCriteriaList([lambda _ids, _logits: should_stop()])
         stop_strings = [self.prompt_format.end_of_turn] if self.prompt_format.end_of_turn else []
-        tokens = self._llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+        tokens = self._tokenize(prompt, add_bos=True)
         if lead:
-            tokens += self._llama.tokenize(lead.encode("utf-8"), add_bos=False, special=True)
+            tokens += self._tokenize(lead, add_bos=False)
         grammar = (
             llama_cpp.LlamaGrammar.from_string(params.grammar, verbose=False)
             if params.grammar
@@ -170,11 +226,7 @@ class LlamaBackend:
         """The lead and label tokens of this model's tokenizer (checked once, then kept)."""
         if self._label_tokens is None:
             try:
-                self._label_tokens = label_tokens(
-                    lambda text: self._llama.tokenize(
-                        text.encode("utf-8"), add_bos=False, special=True
-                    )
-                )
+                self._label_tokens = label_tokens(lambda text: self._tokenize(text, False))
             except ScoringError as error:
                 why = f"cannot score anomalies with this model: {error}"
                 raise ScoringUnsupported(why) from None
@@ -205,8 +257,7 @@ class LlamaBackend:
 
         labels = self.label_tokens()
         llama = self._llama
-        tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
-        tokens += labels.lead
+        tokens = self._tokenize(prompt, add_bos=True) + list(labels.lead)
         if len(tokens) >= self.n_ctx:
             raise EngineError(f"a {len(tokens)}-token score prompt does not fit {self.n_ctx} ctx")
         llama.n_tokens = keep = self._reusable(tokens)
@@ -225,3 +276,5 @@ class LlamaBackend:
 
     def close(self) -> None:
         self._llama.close()
+        if self._full_vocabulary is not None:
+            self._full_vocabulary.close()

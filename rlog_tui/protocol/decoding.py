@@ -48,6 +48,8 @@ vocabulary, one of them sometimes wins a position (Cyrillic words, TeX and MathM
 middle of a parsed template: 15 of the 31 wrong templates of the README's seen parsing sample,
 stage-3 adapter). So a model whose adapter records this key decodes as it was trained: each token
 is one the training vocabulary holds, or one the prompt holds (a log line's own words and values
-must be copyable whatever they are). Every path that decodes with llama.cpp (TUI, ``analyze``,
-``rlog-train eval``, ``quantize verify``) applies it through the engine; anomaly scores read two
-label tokens and are unaffected."""
+must be copyable whatever they are). The engine serves such an adapter over a cut copy of the base
+(``engine.compact_base``: the trained tokens and the ASCII ones, 151k of 262k rows, so each token
+costs less) and applies the rule as a bias over it (``engine.vocabulary``). Every path that
+decodes with llama.cpp (TUI, ``analyze``, ``rlog-train eval``, ``quantize verify``) gets it
+through the engine; anomaly scores compare two label tokens' logits, which stay."""

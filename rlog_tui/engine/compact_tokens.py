@@ -1,0 +1,82 @@
+"""Prompts for a compact base (``engine.compact_base``): the full tokenizer splits, then renumber.
+
+Training split every text with the base's full tokenizer and renumbered the pieces into the
+compact vocabulary (``rlog_train.gguf_base``), so serving does the same: the base's own tokenizer,
+loaded vocabulary-only (no weights), splits the prompt and each piece gets its compact id. A
+sentencepiece vocabulary with pieces removed cannot be asked instead: it merges characters through
+intermediate pieces, and with those gone it split the README's prompts into 70-85% more tokens.
+
+A log line may hold a piece the training text never used (a rare word, another script). It is
+spelled with the longest kept pieces that make up its text, and a character no kept piece starts
+with is spelled with its UTF-8 byte pieces (``<0x41>``), as sentencepiece spells unknown characters.
+The model then reads and can copy that text piece by piece; before, such a token was fed as itself
+and was the one untrained token decoding allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+import numpy as np
+
+_BYTE_PIECE = re.compile(r"<0x([0-9A-Fa-f]{2})>")
+
+
+class CompactTokenizer:
+    """Full-vocabulary splitting, compact ids: ``tokenize(text)`` as the compact model reads it."""
+
+    def __init__(
+        self,
+        tokenize_full: Callable[[str, bool], list[int]],
+        piece_of: Callable[[int], str],
+        kept: np.ndarray,
+        unknown: int | None = None,
+    ) -> None:
+        """``tokenize_full(text, add_bos)`` and ``piece_of(id)`` are the full tokenizer's."""
+        self._tokenize_full = tokenize_full
+        self._piece_of = piece_of
+        self._new_of_old = {int(old): new for new, old in enumerate(kept)}
+        self._pieces: dict[str, int] = {}
+        self._bytes: dict[int, int] = {}
+        for new, old in enumerate(kept):
+            piece = piece_of(int(old))
+            byte = _BYTE_PIECE.fullmatch(piece)
+            if byte:
+                self._bytes[int(byte.group(1), 16)] = new
+            elif piece:
+                self._pieces.setdefault(piece, new)
+        self._longest = max(map(len, self._pieces), default=1)
+        self._unknown = self._new_of_old.get(unknown) if unknown is not None else None
+        self.spell = lru_cache(maxsize=4096)(self._spell)
+
+    def tokenize(self, text: str, add_bos: bool) -> list[int]:
+        ids: list[int] = []
+        for old in self._tokenize_full(text, add_bos):
+            new = self._new_of_old.get(old)
+            ids.extend((new,) if new is not None else self.spell(old))
+        return ids
+
+    def _spell(self, old: int) -> tuple[int, ...]:
+        """A piece the compact vocabulary lacks, as the longest kept pieces (bytes at worst)."""
+        text, ids, at = self._piece_of(old), [], 0
+        while at < len(text):
+            for end in range(min(len(text), at + self._longest), at, -1):
+                new = self._pieces.get(text[at:end])
+                if new is not None:
+                    ids.append(new)
+                    at = end
+                    break
+            else:
+                ids.extend(self._spell_bytes(text[at]))
+                at += 1
+        return tuple(ids)
+
+    def _spell_bytes(self, character: str) -> list[int]:
+        encoded = character.encode("utf-8")
+        if all(byte in self._bytes for byte in encoded):
+            return [self._bytes[byte] for byte in encoded]
+        if self._unknown is not None:
+            return [self._unknown]
+        raise ValueError(f"the compact vocabulary cannot spell {character!r} (no byte pieces)")

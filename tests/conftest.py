@@ -18,6 +18,15 @@ os.environ["RLOG_THREADS"] = "1"
 os.environ["RLOG_CONFIG"] = str(Path(__file__).parent / "no-such-config.toml")
 
 
+@pytest.fixture
+def log_file(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """The requesting test module's ``LINES`` written to a log file, one a line: the TUI tests
+    each define the log they drive and share how it is written."""
+    path = tmp_path / "app.log"
+    path.write_text("\n".join(request.module.LINES) + "\n")
+    return path
+
+
 @pytest.fixture(scope="session")
 def embedded_model() -> Path:
     """The real gemma-3-270m Q4_K_M GGUF from the embedded-model package (assembled once)."""

@@ -65,7 +65,7 @@ def gemma_cold_start(embedded_model: Path, tmp_path_factory) -> tuple[Path, obje
     and the quantize test that carries a trained adapter through GGUF into llama.cpp.
     """
     pytest.importorskip("trl")
-    from tiny_models import tiny_examples
+    from tiny_models import QUIET_RUN, tiny_examples
 
     from rlog_train.sft import train_sft
     from rlog_train.sft_config import SFTRunConfig
@@ -80,8 +80,7 @@ def gemma_cold_start(embedded_model: Path, tmp_path_factory) -> tuple[Path, obje
         learning_rate=2e-3,
         max_length=384,
         logging_steps=1,
-        progress=False,
-        save_steps=1000,
+        **QUIET_RUN,
     )
     return out, train_sft(config, examples=tiny_examples()[:1])
 

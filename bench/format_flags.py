@@ -7,7 +7,7 @@ verdict cache, one thread) and reads, per template, its verdict and its first li
 A template is an *incident template* when that raw line matches the sample's incident pattern
 (what ``samples/README.md`` says happens in it). Reported per sample: templates, incident
 templates flagged, other templates flagged (false alarms), and the level-keyword baseline
-(``rlog_tui.levels``: ERROR or worse on the same raw line) on the same templates.
+(``rlog_tui.source.formats.levels``: ERROR or worse on the same raw line) on the same templates.
 
 Run: ``.venv/bin/python bench/format_flags.py [--adapter X.gguf]``.
 """
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from screener_slices import analyze_report  # noqa: E402
 
-from rlog_tui.levels import Level, detect_level  # noqa: E402
+from rlog_tui.source.formats.levels import Level, detect_level  # noqa: E402
 
 INCIDENTS = {
     "hdfs-incident.log": r"Got exception while serving",

@@ -5,8 +5,8 @@ file into templates, scores one line per template and flags every line of a flag
 bench writes real log slices to files, runs the installed command on each (a fresh verdict cache
 per run), maps every line to its template by mining the file again with the same miner (same ids,
 deterministic), and reports line-level precision, recall and F1 of the flags, and the share of
-lines flagged, beside the level-keyword baseline (ERROR or worse = abnormal, `rlog_tui.levels`) on
-the same lines.
+lines flagged, beside the level-keyword baseline (ERROR or worse = abnormal,
+`rlog_tui.source.formats.levels`) on the same lines.
 
 Slices (none is training data):
 * `BGL 2k, LineId > 200`: Loghub-2k BGL raw lines (headers included) after the 200 that log
@@ -101,7 +101,7 @@ def figures(flags: Sequence[bool], labels: Sequence[str] | None) -> dict[str, fl
 def main(argv: Sequence[str] | None = None) -> int:
     from templates import machine
 
-    from rlog_tui.levels import Level, detect_level
+    from rlog_tui.source.formats.levels import Level, detect_level
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")

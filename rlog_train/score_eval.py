@@ -7,9 +7,9 @@ the README's generated-label F1 on the same items. Each item is scored through t
 (``models.thresholds_for``; the default 0.5 when it has none): ROC-AUC needs no threshold, F1,
 precision and recall count what the TUI flags.
 
-The baseline is what a grep would do: ``rlog_tui.levels.detect_level`` at ERROR or above (ERROR,
-FATAL, CRIT, exception, failed …) is abnormal. Its AUC ranks items by that level (UNKNOWN <
-DEBUG < INFO < WARNING < ERROR < FATAL), ties counted half.
+The baseline is what a grep would do: ``rlog_tui.source.formats.levels.detect_level`` at ERROR or
+above (ERROR, FATAL, CRIT, exception, failed …) is abnormal. Its AUC ranks items by that level
+(UNKNOWN < DEBUG < INFO < WARNING < ERROR < FATAL), ties counted half.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from rlog_train.evaluate.provenance import file_identity, now_iso
 from rlog_train.evaluate.runner import open_engine
 from rlog_train.evaluate.suite import EvalOptions, build_sets
 from rlog_train.metrics import ScoreFigures, score_figures
-from rlog_tui.levels import Level, detect_level
 from rlog_tui.models import choose_model, thresholds_for
 from rlog_tui.protocol import Task, Thresholds
+from rlog_tui.source.formats.levels import Level, detect_level
 
 KEYWORD_THRESHOLDS = Thresholds(flag=Level.ERROR / Level.FATAL, clear=Level.ERROR / Level.FATAL)
 """The keyword score is the level over FATAL: ERROR and above flag, no band."""

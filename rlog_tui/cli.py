@@ -35,7 +35,6 @@ from rlog_tui.engine.worker import Request
 from rlog_tui.errors import EXIT_BAD_ANSWER, EXIT_ERROR, UsageError
 from rlog_tui.models import ModelChoice, resolve_model, thresholds_for
 from rlog_tui.protocol import TASKS, Task, answer_problems, served_order
-from rlog_tui.selection import SelectionError, make_selection, select_entries
 from rlog_tui.source import LogFile
 from rlog_tui.source.formats import (
     SAMPLE_LINES,
@@ -43,8 +42,9 @@ from rlog_tui.source.formats import (
     LogFormat,
     resolve_format,
 )
+from rlog_tui.source.selection import SelectionError, make_selection, select_entries
 from rlog_tui.source.stdin_spool import STDIN_NAME, StdinSpool, take_piped_stdin
-from rlog_tui.time_window import TIME_HELP, TimeWindow, make_window
+from rlog_tui.source.time_window import TIME_HELP, TimeWindow, make_window
 
 app = typer.Typer(
     name="rlog-tui",
@@ -365,7 +365,7 @@ def _screen_file(
     from rlog_tui.screening.report import build_report
     from rlog_tui.screening.screener import Screener, model_identity
     from rlog_tui.screening.verdict_cache import VerdictCache
-    from rlog_tui.selection import read_entries
+    from rlog_tui.source.selection import read_entries
 
     the_format = _format_of(source, format_name)
     choice = _choice(resolved, fast=True)

@@ -18,6 +18,15 @@ os.environ["RLOG_THREADS"] = "1"
 os.environ["RLOG_CONFIG"] = str(Path(__file__).parent / "no-such-config.toml")
 
 
+@pytest.fixture
+def log_file(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """The requesting test module's ``LINES`` written to a log file, one a line: the TUI tests
+    each define the log they drive and share how it is written."""
+    path = tmp_path / "app.log"
+    path.write_text("\n".join(request.module.LINES) + "\n")
+    return path
+
+
 @pytest.fixture(scope="session")
 def embedded_model() -> Path:
     """The real gemma-3-270m Q4_K_M GGUF from the embedded-model package (assembled once)."""
@@ -56,7 +65,7 @@ def gemma_cold_start(embedded_model: Path, tmp_path_factory) -> tuple[Path, obje
     and the quantize test that carries a trained adapter through GGUF into llama.cpp.
     """
     pytest.importorskip("trl")
-    from tiny_models import tiny_examples
+    from tiny_models import QUIET_RUN, tiny_examples
 
     from rlog_train.sft import train_sft
     from rlog_train.sft_config import SFTRunConfig
@@ -71,8 +80,7 @@ def gemma_cold_start(embedded_model: Path, tmp_path_factory) -> tuple[Path, obje
         learning_rate=2e-3,
         max_length=384,
         logging_steps=1,
-        progress=False,
-        save_steps=1000,
+        **QUIET_RUN,
     )
     return out, train_sft(config, examples=tiny_examples()[:1])
 

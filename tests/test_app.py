@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from textual.widgets import Input
 
 from rlog_tui.config import Settings
@@ -22,13 +21,6 @@ LINES = [
     "2024-05-01 12:00:04 INFO api request 3 served in 2013 ms",
     "2024-05-01 12:00:05 ERROR api request 4 failed: upstream timeout",
 ]
-
-
-@pytest.fixture
-def log_file(tmp_path: Path) -> Path:
-    path = tmp_path / "app.log"
-    path.write_text("\n".join(LINES) + "\n")
-    return path
 
 
 def make_app(path: Path, engine, max_tokens: int = 24) -> RlogApp:

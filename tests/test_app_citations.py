@@ -3,9 +3,6 @@ lines, `c` jumps to them, and the pane lists every citation, unverified ones mar
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from test_app import wait_for
 
 from rlog_tui.config import Settings
@@ -20,13 +17,6 @@ LINES = [f"2024-05-01 12:00:0{i} INFO api request {i} served in 12 ms" for i in 
     "2024-05-01 12:00:08 ERROR db connection refused: 10.0.0.5:5432",
     "2024-05-01 12:00:09 INFO api request 9 served in 11 ms",
 ]
-
-
-@pytest.fixture
-def log_file(tmp_path: Path) -> Path:
-    path = tmp_path / "app.log"
-    path.write_text("\n".join(LINES) + "\n")
-    return path
 
 
 def pane_citations(app: RlogApp) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from test_app import wait_for
 from test_source_entries import JAVA, PYTHON
 
@@ -15,13 +14,6 @@ from rlog_tui.source import LogFile
 from rlog_tui.ui.app import RlogApp
 
 LINES = JAVA + PYTHON  # entries (1-based lines): 1, 2-8 (a Java trace), 9, 10-14 (Python), 15
-
-
-@pytest.fixture
-def log_file(tmp_path: Path) -> Path:
-    path = tmp_path / "traces.log"
-    path.write_text("\n".join(LINES) + "\n")
-    return path
 
 
 def make_app(path: Path, engine) -> RlogApp:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+from test_app import wait_for
 
 from rlog_tui.config import Settings
 from rlog_tui.protocol import Task, Thresholds
@@ -32,13 +32,6 @@ API, DB, DISK = (
 )
 
 
-@pytest.fixture
-def log_file(tmp_path: Path) -> Path:
-    path = tmp_path / "app.log"
-    path.write_text("\n".join(LINES) + "\n")
-    return path
-
-
 def make_app(path: Path, engine, screener: Screener | None = None, max_tokens: int = 8) -> RlogApp:
     return RlogApp(
         [LogFile.open(path)],
@@ -47,14 +40,6 @@ def make_app(path: Path, engine, screener: Screener | None = None, max_tokens: i
         watch_files=False,
         screener=screener,
     )
-
-
-async def wait_for(pilot, condition, seconds: float = 120) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 def status_text(app: RlogApp) -> str:

@@ -21,13 +21,6 @@ LINES = [f"2024-05-01 12:00:0{i} INFO api request {i} served in 12 ms" for i in 
 
 
 @pytest.fixture
-def log_file(tmp_path: Path) -> Path:
-    path = tmp_path / "app.log"
-    path.write_text("\n".join(LINES) + "\n")
-    return path
-
-
-@pytest.fixture
 def many_long_lines(tmp_path: Path) -> Path:
     """60 lines of 0 to 120 filler cells: wrapped at 80 columns, rows of one to three lines."""
     path = tmp_path / "long.log"

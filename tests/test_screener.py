@@ -154,7 +154,7 @@ def test_memory_follows_the_miners_cap_on_a_flood_of_distinct_lines():
 def test_screener_modules_import_no_textual():
     code = (
         "import sys, rlog_tui.screening.screener, rlog_tui.screening.verdict_cache, "
-        "rlog_tui.compression, rlog_tui.screening.report; "
+        "rlog_tui.protocol.compression, rlog_tui.screening.report; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rlog_tui.levels import Level
 from rlog_tui.source.entries import MAX_ENTRY_LINES, EntryAssembler, assemble
 from rlog_tui.source.formats import detect_format, format_named
+from rlog_tui.source.formats.levels import Level
 
 JAVA = [
     "2024-03-05 10:15:02,118 INFO  [main] com.shop.Checkout - Order 42 accepted",

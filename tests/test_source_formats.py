@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from rlog_tui.levels import Level
 from rlog_tui.source.entries import assemble
 from rlog_tui.source.formats import FORMAT_NAMES, UnknownFormat, detect_format, format_named
+from rlog_tui.source.formats.levels import Level
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 
 import pytest
-from tiny_models import build_tiny_llama, tiny_examples
+from tiny_models import QUIET_RUN, build_tiny_llama, tiny_examples
 
 from rlog_train.data import Example, to_prompt, to_target
 from rlog_train.formatting import end_of_turn, prompt_format_for, tokenize_row
@@ -35,8 +35,7 @@ def sft_adapter(tmp_path_factory) -> tuple[Path, Path]:
         output_dir=str(root / "sft"),
         max_steps=1,
         max_length=1024,
-        progress=False,
-        save_steps=1000,
+        **QUIET_RUN,
     )
     return tiny, train_sft(config, examples=EXAMPLES).output_dir
 
@@ -69,8 +68,7 @@ def test_grpo_scores_real_generations_with_the_joint_reward(sft_adapter, tmp_pat
         max_completion_length=12,
         max_steps=2,
         learning_rate=1e-4,
-        progress=False,
-        save_steps=1000,
+        **QUIET_RUN,
     )
     result = train_grpo(config, examples=EXAMPLES, reward_funcs=[watched_joint_reward])
     assert result.global_step == 2 and result.rows == 2  # one example, both orders
@@ -164,8 +162,7 @@ def test_grpo_moves_the_policy_towards_the_rewarded_answer(tmp_path):
         learning_rate=3e-3,
         max_length=1024,
         logging_steps=10,
-        progress=False,
-        save_steps=1000,
+        **QUIET_RUN,
         seed=SEED,
     )
     adapter = train_sft(cold_start, examples=[_anomaly(label) for label in LABELS]).output_dir
@@ -199,8 +196,7 @@ def test_grpo_moves_the_policy_towards_the_rewarded_answer(tmp_path):
         learning_rate=1e-4,
         beta=0.001,
         max_steps=10,
-        progress=False,
-        save_steps=1000,
+        **QUIET_RUN,
         seed=SEED,
     )
     result = train_grpo(config, examples=[_anomaly(rewarded)])  # the real joint reward

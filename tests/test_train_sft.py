@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from cli_run import invoke
-from tiny_models import build_tiny_llama, tiny_examples
+from tiny_models import QUIET_RUN, build_tiny_llama, tiny_examples
 
 from rlog_train.sft_config import SFTRunConfig, parse_run_config
 from rlog_tui.errors import InputError, UsageError
@@ -33,8 +33,7 @@ def _config(tiny: Path, out: Path, **overrides) -> SFTRunConfig:
         batch_size=4,
         logging_steps=5,
         learning_rate=3e-3,
-        progress=False,
-        save_steps=1000,
+        **QUIET_RUN,
     )
     return SFTRunConfig(**{**values, **overrides})
 

@@ -23,6 +23,9 @@ CORPUS = [
     "### System:\n### User:\n### Assistant:\n",
 ] * 4
 SPECIAL_TOKENS = ["<s>", "</s>", "<unk>", "<pad>"]
+QUIET_RUN = {"progress": False, "save_steps": 1000}
+"""What every trainer test's run config shares: no progress bar in pytest's output, and no
+checkpoint written mid-run (the runs are a few steps; the final adapter is saved anyway)."""
 
 
 def tiny_examples() -> list:

@@ -169,21 +169,18 @@ def _anomaly_rows(set_name: str) -> list[_Row]:
 
 
 def _generation_rows(set_name: str) -> list[_Row]:
+    rows = [
+        _Row(
+            set_name,
+            label,
+            lambda f, k=key: _num(f.get(k), 1),
+            _n,
+            f"{LOGLM[f'{set_name} {key}']:.1f}",
+        )
+        for label, key in (("BLEU-4", "bleu4"), ("ROUGE-L", "rouge_l"))
+    ]
     return [
-        _Row(
-            set_name,
-            "BLEU-4",
-            lambda f: _num(f.get("bleu4"), 1),
-            _n,
-            f"{LOGLM[f'{set_name} bleu4']:.1f}",
-        ),
-        _Row(
-            set_name,
-            "ROUGE-L",
-            lambda f: _num(f.get("rouge_l"), 1),
-            _n,
-            f"{LOGLM[f'{set_name} rouge_l']:.1f}",
-        ),
+        *rows,
         _Row(
             set_name,
             "ROUGE-1 / ROUGE-2",

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from rlog_tui.compression import fit_prompt
 from rlog_tui.engine.backend import Backend, SamplingParams
 from rlog_tui.engine.errors import EngineError
 from rlog_tui.engine.events import (
@@ -45,6 +44,7 @@ from rlog_tui.protocol import (
     check_answer,
     response_lead,
 )
+from rlog_tui.protocol.compression import fit_prompt
 
 logger = logging.getLogger(__name__)
 

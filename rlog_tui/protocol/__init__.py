@@ -2,6 +2,10 @@
 
 The TUI, the trainer, the reward and the evaluator all import from here, so a model is served
 exactly as it was trained and scored exactly as it was rewarded.
+
+Imported by name rather than re-exported here: ``safe_text`` (log text made safe to show and to
+send, the per-line limits), ``digest`` (the template-digest prompt), ``compression`` (raw lines
+when they fit, else the digest), ``citations``, ``grounding`` and ``decoding``.
 """
 
 from rlog_tui.protocol.answers import ANOMALY_LABELS, VARIABLE, Answer, check_answer

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from rlog_tui.protocol.formats import PromptFormat
 from rlog_tui.protocol.orders import OutputOrder
 from rlog_tui.protocol.prompt import DEFAULT_FORMAT, Prompt, build_prompt
+from rlog_tui.protocol.safe_text import MODEL_LINE_LIMIT
 from rlog_tui.protocol.tasks import TASKS, Task
-from rlog_tui.safe_text import MODEL_LINE_LIMIT
 
 EXAMPLE_CHARS = 300
 """Characters of an example line in a digest (the template carries the rest)."""

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from rlog_tui.protocol.citations import number_lines
 from rlog_tui.protocol.formats import PromptFormat, PromptStyle, neutralise_turn_markers
 from rlog_tui.protocol.orders import SYSTEM_PROMPTS, OutputOrder
+from rlog_tui.protocol.safe_text import MODEL_LINE_LIMIT, for_model
 from rlog_tui.protocol.tasks import TASKS, Task
-from rlog_tui.safe_text import MODEL_LINE_LIMIT, for_model
 
 DEFAULT_FORMAT = PromptFormat(PromptStyle.GEMMA)
 _CUT_MARK = " …[cut]"

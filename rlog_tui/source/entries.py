@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from rlog_tui.levels import Level, detect_level
+from rlog_tui.source.formats.levels import Level, detect_level
 from rlog_tui.source.formats.parsed import NO_FIELDS, LogFormat, ParsedLine
 
 MAX_ENTRY_LINES = 1_000

@@ -2,7 +2,8 @@
 
 Pure Python and stdlib only (no Textual, no Rich), so the CLI, the screener and tests can use it
 headless. `TemplateMiner` is the entry point; `HeaderStripper` and `mask_token` are exposed for
-callers that want the same normalisation without mining.
+callers that want the same normalisation without mining. ``source_mining`` (imported by name)
+gives every line of a followed source its entry's template id, a little at a time, for the TUI.
 """
 
 from __future__ import annotations

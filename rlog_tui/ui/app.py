@@ -29,7 +29,7 @@ from rlog_tui.protocol.grounding import GroundedCitation
 from rlog_tui.screening.screener import Screener
 from rlog_tui.source import FileWatcher, LogFile
 from rlog_tui.source.stdin_spool import StdinSpool
-from rlog_tui.source_mining import SourceTemplates
+from rlog_tui.templates.source_mining import SourceTemplates
 from rlog_tui.ui.widgets.app_keys import AppKeys
 from rlog_tui.ui.widgets.commands import RlogCommands
 from rlog_tui.ui.widgets.conversation import Conversation

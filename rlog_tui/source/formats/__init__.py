@@ -3,7 +3,8 @@
 Detection reads a sample of a file's first lines and picks the most specific format that reads
 most of the lines that could start an entry (stack frames and other continuation-looking lines
 are not counted against a format); a file no format reads is ``plain``, whose header stripper
-handles Loghub-style and other ad-hoc headers.
+handles Loghub-style and other ad-hoc headers. ``levels`` (imported by name) reads a line's
+severity, from a format's level field or, failing that, from the words of the line.
 """
 
 from __future__ import annotations

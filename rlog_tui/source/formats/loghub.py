@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from rlog_tui.levels import Level, detect_level, level_named
+from rlog_tui.source.formats.levels import Level, detect_level, level_named
 from rlog_tui.source.formats.parsed import LogFormat, ParsedLine, RegexFormat
 from rlog_tui.source.formats.timestamps import epoch_seconds, find_timestamp, parse_timestamp
 from rlog_tui.templates.headers import HeaderStripper

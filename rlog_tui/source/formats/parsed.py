@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from rlog_tui.levels import Level
+from rlog_tui.source.formats.levels import Level
 
 NO_FIELDS: Mapping[str, str] = MappingProxyType({})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rlog_tui.levels import Level
+from rlog_tui.source.formats.levels import Level
 from rlog_tui.source.formats.parsed import LogFormat, ParsedLine, RegexFormat
 from rlog_tui.source.formats.timestamps import parse_timestamp
 

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Mapping
 
-from rlog_tui.levels import SYSLOG_SEVERITIES, Level, level_named
+from rlog_tui.source.formats.levels import SYSLOG_SEVERITIES, Level, level_named
 from rlog_tui.source.formats.parsed import LogFormat, ParsedLine
 from rlog_tui.source.formats.timestamps import epoch_seconds, parse_timestamp
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rlog_tui.levels import SYSLOG_SEVERITIES
+from rlog_tui.source.formats.levels import SYSLOG_SEVERITIES
 from rlog_tui.source.formats.parsed import ParsedLine, RegexFormat
 from rlog_tui.source.formats.runtimes import Klog
 from rlog_tui.source.formats.timestamps import parse_timestamp

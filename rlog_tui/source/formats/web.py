@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from http import HTTPStatus
 
-from rlog_tui.levels import Level, level_named
+from rlog_tui.source.formats.levels import Level, level_named
 from rlog_tui.source.formats.parsed import ParsedLine, RegexFormat
 from rlog_tui.source.formats.timestamps import parse_timestamp
 

@@ -17,8 +17,8 @@ from typing import Any
 from textual.widgets import ContentSwitcher, Input
 
 from rlog_tui.protocol import Task
-from rlog_tui.selection import DEFAULT_LAST
-from rlog_tui.time_jump import TimeNotFound, first_line_at
+from rlog_tui.source.selection import DEFAULT_LAST
+from rlog_tui.source.time_jump import TimeNotFound, first_line_at
 from rlog_tui.ui.widgets.conversation import template_question
 from rlog_tui.ui.widgets.dialogs import (
     HelpScreen,

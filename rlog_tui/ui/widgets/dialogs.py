@@ -11,7 +11,7 @@ from textual.widgets import Input, Label, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rlog_tui.protocol import TASKS, Prompt, Task
-from rlog_tui.time_jump import JUMP_HELP
+from rlog_tui.source.time_jump import JUMP_HELP
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rlog_tui.screening.screener import Screener
 from rlog_tui.source import Appended, Deleted, LogFile, Rotated, Truncated
-from rlog_tui.source_mining import SourceTemplates
+from rlog_tui.templates.source_mining import SourceTemplates
 from rlog_tui.ui.widgets.tail_view import TailView
 
 INDEX_CHUNK_BYTES = 1 << 20

@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from rlog_tui.protocol import TASKS, Segment, Task
 from rlog_tui.protocol.grounding import GroundedCitation
-from rlog_tui.safe_text import for_display, make_printable
+from rlog_tui.protocol.safe_text import for_display, make_printable
 
 CITED_TEXT_LIMIT = 160
 """Characters of a cited line shown in the pane (the tail view shows it whole)."""

@@ -14,7 +14,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from rlog_tui.levels import Level, detect_level
+from rlog_tui.source.formats.levels import Level, detect_level
 
 LEVEL_STYLES = {
     Level.FATAL: Style(color="bright_white", bgcolor="red", bold=True),

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from rlog_tui.safe_text import for_display
+from rlog_tui.protocol.safe_text import for_display
 from rlog_tui.ui.widgets.entry_folds import EntryFolds
 from rlog_tui.ui.widgets.tail_row import (
     CURSOR_STYLE,

@@ -28,9 +28,9 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Sparkline, Static
 
-from rlog_tui.safe_text import make_printable
+from rlog_tui.protocol.safe_text import make_printable
 from rlog_tui.screening.screener import Screener, score_of
-from rlog_tui.source_mining import SourceTemplates
+from rlog_tui.templates.source_mining import SourceTemplates
 
 MAX_ROWS = 300
 """Rows drawn: the top of the current order (a flood of junk templates stays cheap to show)."""

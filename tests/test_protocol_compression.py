@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rlog_tui.compression import fit_prompt, summarise
 from rlog_tui.engine import Request, SamplingParams, Started
 from rlog_tui.protocol import Task
+from rlog_tui.protocol.compression import fit_prompt, summarise
 
 MANY = [
     line

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from rlog_tui.errors import UsageError
 from rlog_tui.source.formats import LogFormat
-from rlog_tui.time_window import TIME_HELP, parse_bound
+from rlog_tui.source.time_window import TIME_HELP, parse_bound
 
 ReadLines = Callable[[int, int], list[str]]
 """``LogFile.lines``: lines ``[start, stop)``, 0-based."""

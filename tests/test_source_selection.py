@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from test_source_entries import JAVA
 
-from rlog_tui.selection import SelectionError, make_selection, select_entries
 from rlog_tui.source.formats import detect_format
-from rlog_tui.time_window import make_window
+from rlog_tui.source.selection import SelectionError, make_selection, select_entries
+from rlog_tui.source.time_window import make_window
 
 
 class Lines:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from test_source_entries import JAVA
 
 from rlog_tui.screening.screener import Screener
-from rlog_tui.source_mining import SourceTemplates
+from rlog_tui.templates.source_mining import SourceTemplates
 
 
 def mine_all(mining: SourceTemplates, screener: Screener, lines: list[str], now: float) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rlog_tui.selection import SelectionError
 from rlog_tui.source.entries import Entry
 from rlog_tui.source.formats import parse_timestamp
+from rlog_tui.source.selection import SelectionError
 
 TIME_HELP = (
     "ISO 8601 (2024-03-05T10:15:00Z, 2024-03-05 10:15), syslog (Mar 5 10:15:00), "

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rlog_tui.selection import SelectionError
 from rlog_tui.source.entries import Entry
-from rlog_tui.time_window import make_window
+from rlog_tui.source.selection import SelectionError
+from rlog_tui.source.time_window import make_window
 
 
 def entry_at(stamp: float | None) -> Entry:

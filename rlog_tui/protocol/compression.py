@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from rlog_tui.protocol import OutputOrder, Prompt, PromptFormat, Task, build_prompt
 from rlog_tui.protocol.digest import DigestEntry, build_digest_prompt
 from rlog_tui.protocol.prompt import DEFAULT_FORMAT
-from rlog_tui.safe_text import MODEL_LINE_LIMIT
+from rlog_tui.protocol.safe_text import MODEL_LINE_LIMIT
 from rlog_tui.templates import MinerConfig, TemplateMiner
 
 CHARS_PER_TOKEN_CEILING = 8

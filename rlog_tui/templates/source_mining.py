@@ -16,10 +16,10 @@ import time
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-from rlog_tui.screening.screener import Screener
 from rlog_tui.source.entries import (
     MAX_ENTRY_LINES,
     Entry,
@@ -28,6 +28,15 @@ from rlog_tui.source.entries import (
     looks_like_continuation,
 )
 from rlog_tui.source.formats import SAMPLE_LINES, LogFormat, resolve_format
+
+
+class EntryFeed(Protocol):
+    """What mines an entry into a template id: the screener (``Screener.feed_entry``), which
+    also queues each new template for scoring. Typed by what is used, so mining a source does not
+    import the screener and the engine behind it."""
+
+    def feed_entry(self, entry: Entry, first_line: str) -> int: ...
+
 
 ENTRY_IDLE_S = 1.0
 """A growing entry at the end of a tailed file is finished after this long without a new line."""
@@ -142,7 +151,7 @@ class SourceTemplates:
 
     def mine(
         self,
-        screener: Screener,
+        screener: EntryFeed,
         read_lines: Callable[[int, int], list[str]],
         line_count: int,
         budget_s: float = 0.012,
@@ -183,7 +192,7 @@ class SourceTemplates:
                 self._record(screener, entry, self._open_text)
         return Mined((hi0, self._hi), (self._lo, lo0))
 
-    def _mine_forward(self, screener: Screener, texts: list[str], start: int) -> None:
+    def _mine_forward(self, screener: EntryFeed, texts: list[str], start: int) -> None:
         assembler = self._assembler
         assert assembler is not None
         for number, text in enumerate(texts, start + 1):
@@ -195,7 +204,7 @@ class SourceTemplates:
                 self._record(screener, finished, first_text)
 
     def _mine_backward(
-        self, screener: Screener, read_lines: Callable[[int, int], list[str]], step: int
+        self, screener: EntryFeed, read_lines: Callable[[int, int], list[str]], step: int
     ) -> None:
         """Mine the newest whole entries before ``lo``, reading back to an entry's first line."""
         log_format = self._format
@@ -222,7 +231,7 @@ class SourceTemplates:
             self._record(screener, entry, texts[entry.first_line - start - skip - 1])
         self._lo = start + skip
 
-    def _record(self, screener: Screener, entry: Entry, first_text: str) -> None:
+    def _record(self, screener: EntryFeed, entry: Entry, first_text: str) -> None:
         template_id = screener.feed_entry(entry, first_text)
         ids = self.ids
         last = min(entry.last_line, len(ids))

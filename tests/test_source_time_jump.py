@@ -8,8 +8,8 @@ import pytest
 
 from rlog_tui.source import LogFile
 from rlog_tui.source.formats import detect_format
-from rlog_tui.time_jump import SEARCH_LINES, TimeNotFound, first_line_at, jump_target
-from rlog_tui.time_window import parse_bound
+from rlog_tui.source.time_jump import SEARCH_LINES, TimeNotFound, first_line_at, jump_target
+from rlog_tui.source.time_window import parse_bound
 
 SAMPLE = Path(__file__).parent.parent / "samples" / "java-trace-incident.log"
 

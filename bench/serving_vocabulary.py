@@ -29,7 +29,7 @@ from quantize.gguf_files import copy_metadata, open_gguf
 from rlog_train.evaluate import EvalOptions, build_sets
 from rlog_train.evaluate.records import make_record
 from rlog_train.evaluate.runner import generate_one, open_engine, request_for
-from rlog_tui.adapter_metadata import recorded_order
+from rlog_tui.engine.adapter_metadata import recorded_order
 from rlog_tui.engine.cpu_features import cpu_model
 from rlog_tui.models import choose_model, embedded_adapter_path
 from rlog_tui.protocol import parse_task_list

@@ -17,7 +17,6 @@ from typing import Annotated
 import typer
 
 from rlog_tui import __version__
-from rlog_tui.adapter_metadata import recorded_order
 from rlog_tui.command_line import (
     THREADS,
     AdapterOption,
@@ -29,6 +28,7 @@ from rlog_tui.command_line import (
 )
 from rlog_tui.config import Resolved, config_path, load_settings
 from rlog_tui.engine import Done, EngineError, Failed, ScoringUnsupported, Started, Tokens
+from rlog_tui.engine.adapter_metadata import recorded_order
 from rlog_tui.engine.backend import SamplingParams
 from rlog_tui.engine.factory import start_engine
 from rlog_tui.engine.worker import Request

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rlog_tui.adapter_metadata import recorded_vocabulary
+from rlog_tui.engine.adapter_metadata import recorded_vocabulary
 from rlog_tui.engine.compact_base import compact_base, kept_ids
 from rlog_tui.models import embedded_adapter_path
 

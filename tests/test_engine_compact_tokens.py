@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rlog_tui.adapter_metadata import recorded_vocabulary
+from rlog_tui.engine.adapter_metadata import recorded_vocabulary
 from rlog_tui.engine.compact_tokens import CompactTokenizer
 from rlog_tui.models import embedded_adapter_path
 

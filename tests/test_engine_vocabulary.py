@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from quantize_helpers import tiny_assets
 
-from rlog_tui.adapter_metadata import recorded_vocabulary
+from rlog_tui.engine.adapter_metadata import recorded_vocabulary
 from rlog_tui.engine.backend import SamplingParams
 from rlog_tui.engine.llama_backend import LlamaBackend, LlamaSettings
 from rlog_tui.engine.vocabulary import TrainedVocabulary

@@ -155,7 +155,7 @@ def test_unsupported_output_type(tiny_assets, tmp_path):
 
 def test_the_order_a_run_trained_on_is_recorded_and_read_back(tiny_assets, tmp_path):
     """A single-order run records its order; the TUI, analyze and eval then ask for it."""
-    from rlog_tui.adapter_metadata import recorded_order
+    from rlog_tui.engine.adapter_metadata import recorded_order
     from rlog_tui.protocol import OutputOrder, served_order
 
     assert recorded_order(tiny_assets.lora_gguf) is None  # no run_config.json: nothing recorded

@@ -21,9 +21,9 @@ from typing import Any
 from rlog_train.evaluate.provenance import file_identity, machine_info, now_iso
 from rlog_train.evaluate.records import EvalResult, ExampleRecord, Generation, make_record
 from rlog_train.evaluate.suite import EvalOptions, EvalSet, build_sets
-from rlog_tui.adapter_metadata import recorded_order
 from rlog_tui.config import Settings
 from rlog_tui.engine import Done, Engine, Failed, Request, SamplingParams, Started
+from rlog_tui.engine.adapter_metadata import recorded_order
 from rlog_tui.models import ModelChoice, choose_model
 
 OnRecord = Callable[[ExampleRecord, int, int], None]

@@ -1,4 +1,11 @@
-"""Running models: one worker thread owns the model; jobs stream events to whoever asked."""
+"""Running models: one worker thread owns the model; jobs stream events to whoever asked.
+
+Offers the ``Engine`` (``worker``) and its events, the backends (``llama_backend``: llama.cpp
+in-process, ``openai_backend``: any OpenAI-compatible server) behind ``factory.start_engine``, what
+an adapter GGUF records about itself (``adapter_metadata``: output order, trained vocabulary), the
+base cut to an adapter's vocabulary and its tokenizer (``compact_base``, ``compact_tokens``,
+``vocabulary``), and the CPU decision that keeps llama.cpp off the AMX path (``cpu_features``).
+"""
 
 from rlog_tui.engine.backend import Backend, Chunk, SamplingParams
 from rlog_tui.engine.errors import (

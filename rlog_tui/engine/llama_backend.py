@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rlog_tui.adapter_metadata import recorded_vocabulary
 from rlog_tui.config import cache_dir
+from rlog_tui.engine.adapter_metadata import recorded_vocabulary
 from rlog_tui.engine.backend import Chunk, SamplingParams
 from rlog_tui.engine.compact_base import CompactBase, compact_base
 from rlog_tui.engine.compact_tokens import CompactTokenizer

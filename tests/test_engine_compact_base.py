@@ -60,12 +60,27 @@ def test_the_copy_keeps_the_chosen_rows_and_pieces_in_the_vocabulary_order(
 def test_the_copy_is_built_once_and_reused(tiny_assets, tmp_path: Path) -> None:
     vocabulary = np.arange(50, 120)
     first = compact_base(tiny_assets.f32, vocabulary, tmp_path)
-    stamp = first.path.stat().st_mtime_ns
+    inode = first.path.stat().st_ino  # a rewrite replaces the file: a new inode
     again = compact_base(tiny_assets.f32, vocabulary, tmp_path)
-    assert again.path == first.path and again.path.stat().st_mtime_ns == stamp
+    assert again.path == first.path and again.path.stat().st_ino == inode
     other = compact_base(tiny_assets.f32, np.arange(50, 121), tmp_path)
     assert other.path != first.path
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.path.name, other.path.name])
+
+
+def test_only_the_most_recently_used_copies_stay(tiny_assets, tmp_path: Path) -> None:
+    import time
+
+    vocabularies = [np.arange(10, 60 + n) for n in range(5)]
+    paths = []
+    for vocabulary in vocabularies:
+        paths.append(compact_base(tiny_assets.f32, vocabulary, tmp_path).path)
+        time.sleep(0.01)  # distinct modification times
+    assert sorted(tmp_path.iterdir()) == sorted(paths[-3:])
+    compact_base(tiny_assets.f32, vocabularies[2], tmp_path)  # used again: now the newest
+    time.sleep(0.01)
+    compact_base(tiny_assets.f32, vocabularies[0], tmp_path)  # rebuilt; the oldest goes
+    assert sorted(tmp_path.iterdir()) == sorted([paths[0], paths[2], paths[4]])
 
 
 def test_a_vocabulary_that_does_not_fit_the_base_is_refused(tiny_assets, tmp_path: Path) -> None:

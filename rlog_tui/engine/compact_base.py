@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import mmap
+import os
 import re
 import struct
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ PER_TOKEN_FIELDS = frozenset(
     {"tokenizer.ggml.tokens", "tokenizer.ggml.scores", "tokenizer.ggml.token_type"}
 )
 FORMAT_VERSION = 2
+KEPT_COPIES = 3
+"""Cut copies kept per base in the cache (the most recently used ones)."""
 """Part of the cache key: a change to how the copy is written leaves old copies unused."""
 
 _STRING, _ARRAY = 8, 9
@@ -208,11 +211,29 @@ def compact_base(base: Path, vocabulary: np.ndarray, directory: Path) -> Compact
                 f"the adapter's trained vocabulary does not fit this base's {n_vocab} tokens"
             )
         kept, trained = kept_ids(vocabulary, header.ascii_text_ids(), header.named_ids())
-        if not target.exists():
+        if target.exists():
+            os.utime(target)  # recently used: kept by ``_forget_old_copies``
+        else:
             logger.info("writing %s: %d of the base's %d tokens (once)", target, kept.size, n_vocab)
             with replaced_atomically(target) as temporary, temporary.open("wb") as out:
                 _write(header, kept, out)
+            _forget_old_copies(directory, base.stem)
     return CompactBase(target, kept, trained)
+
+
+def _forget_old_copies(directory: Path, stem: str, keep: int = KEPT_COPIES) -> None:
+    """Delete all but the ``keep`` most recently used copies of one base (each ~175 MB).
+
+    Every adapter a user trains and serves gets its own copy; without this they would pile up in
+    the cache. A deleted copy is rebuilt in about two seconds if its adapter comes back."""
+    copies = sorted(
+        directory.glob(f"{stem}.vocab-*.gguf"), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    for old in copies[keep:]:
+        try:
+            old.unlink()
+        except OSError as error:  # another process may be reading it: try again next build
+            logger.info("could not remove the old copy %s: %s", old, error)
 
 
 def _write(header: _Header, kept: np.ndarray, out) -> None:

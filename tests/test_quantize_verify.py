@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from research_data import needs_data
 
 from quantize.errors import InputNotFound
 from quantize.merge import merge_adapter
@@ -70,6 +71,7 @@ def test_efficacy_is_scored_in_the_order_verify_compares():
     assert (fast.limit, fast.max_tokens) == (3, 32)
 
 
+@needs_data
 def test_efficacy_hook_runs_the_real_evaluator(embedded_model):
     score = efficacy_hook(ModelSpec(embedded_model), ["parse"], 1, "answer-first", 24)
     assert score is not None and 0.0 <= score <= 1.0

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -37,19 +37,27 @@ class CompactTokenizer:
         """``tokenize_full(text, add_bos)`` and ``piece_of(id)`` are the full tokenizer's."""
         self._tokenize_full = tokenize_full
         self._piece_of = piece_of
+        self._kept = kept
         self._new_of_old = {int(old): new for new, old in enumerate(kept)}
-        self._pieces: dict[str, int] = {}
-        self._bytes: dict[int, int] = {}
-        for new, old in enumerate(kept):
-            piece = piece_of(int(old))
-            byte = _BYTE_PIECE.fullmatch(piece)
-            if byte:
-                self._bytes[int(byte.group(1), 16)] = new
-            elif piece:
-                self._pieces.setdefault(piece, new)
-        self._longest = max(map(len, self._pieces), default=1)
         self._unknown = self._new_of_old.get(unknown) if unknown is not None else None
         self.spell = lru_cache(maxsize=4096)(self._spell)
+
+    @cached_property
+    def _pieces(self) -> tuple[dict[str, int], dict[int, int], int]:
+        """Kept text pieces and byte pieces by their text / byte, and the longest piece's length.
+
+        Built on the first piece that needs spelling, not at load: reading 151k pieces' texts
+        through llama.cpp takes most of a second, and most prompts never need it."""
+        pieces: dict[str, int] = {}
+        byte_pieces: dict[int, int] = {}
+        for new, old in enumerate(self._kept):
+            piece = self._piece_of(int(old))
+            byte = _BYTE_PIECE.fullmatch(piece)
+            if byte:
+                byte_pieces[int(byte.group(1), 16)] = new
+            elif piece:
+                pieces.setdefault(piece, new)
+        return pieces, byte_pieces, max(map(len, pieces), default=1)
 
     def tokenize(self, text: str, add_bos: bool) -> list[int]:
         ids: list[int] = []
@@ -60,10 +68,11 @@ class CompactTokenizer:
 
     def _spell(self, old: int) -> tuple[int, ...]:
         """A piece the compact vocabulary lacks, as the longest kept pieces (bytes at worst)."""
+        pieces, _, longest = self._pieces
         text, ids, at = self._piece_of(old), [], 0
         while at < len(text):
-            for end in range(min(len(text), at + self._longest), at, -1):
-                new = self._pieces.get(text[at:end])
+            for end in range(min(len(text), at + longest), at, -1):
+                new = pieces.get(text[at:end])
                 if new is not None:
                     ids.append(new)
                     at = end
@@ -74,9 +83,9 @@ class CompactTokenizer:
         return tuple(ids)
 
     def _spell_bytes(self, character: str) -> list[int]:
-        encoded = character.encode("utf-8")
-        if all(byte in self._bytes for byte in encoded):
-            return [self._bytes[byte] for byte in encoded]
+        encoded, byte_pieces = character.encode("utf-8"), self._pieces[1]
+        if all(byte in byte_pieces for byte in encoded):
+            return [byte_pieces[byte] for byte in encoded]
         if self._unknown is not None:
             return [self._unknown]
         raise ValueError(f"the compact vocabulary cannot spell {character!r} (no byte pieces)")

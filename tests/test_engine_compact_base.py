@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from rlog_tui.engine.adapter_metadata import recorded_vocabulary
-from rlog_tui.engine.compact_base import compact_base, kept_ids
+from rlog_tui.engine.compact_base import ascii_text_ids, compact_base, kept_ids
 from rlog_tui.models import embedded_adapter_path
 
 
@@ -105,6 +105,7 @@ def test_ascii_text_tokens_are_kept_beside_the_trained_ones(tiny_assets, tmp_pat
     }
     named = {int(full.fields[k].contents()) for k in full.fields if k.endswith("_token_id")}
     assert ascii_text - {3, 4} <= extra <= ascii_text | named
+    assert ascii_text <= set(ascii_text_ids(tiny_assets.f32)) <= set(extra) | {3, 4}
     assert any(not p.isascii() for p in pieces), "the tiny vocabulary has pieces to leave out"
     assert len(copy.kept) < len(pieces)
 

@@ -195,6 +195,12 @@ def kept_ids(vocabulary: np.ndarray, *more: list[int]) -> tuple[np.ndarray, int]
     return np.asarray(list(order), dtype=np.int64), trained
 
 
+def ascii_text_ids(base: Path) -> list[int]:
+    """Ids of the base's normal tokens whose text is printable ASCII (kept beside the trained)."""
+    with base.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return _Header(data).ascii_text_ids()
+
+
 def cache_key(base: Path, vocabulary: np.ndarray) -> str:
     """Which base file (path, size, modification time) and which vocabulary: 16 hex digits."""
     stat = base.stat()

@@ -16,9 +16,16 @@ from typing import Annotated
 
 import typer
 
-from rlog_tui.command_line import DebugOption, JsonOption, ThreadsOption, main_for
+from rlog_tui.command_line import (
+    DebugOption,
+    JsonOption,
+    TasksOption,
+    ThreadsOption,
+    main_for,
+    out_option,
+)
 from rlog_tui.errors import InputError
-from rlog_tui.protocol import OutputOrder, Task, parse_task_list
+from rlog_tui.protocol import OutputOrder, parse_task_list
 
 app = typer.Typer(
     name="rlog-quantize",
@@ -26,7 +33,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-OutOption = Annotated[Path, typer.Option("--out", "-o", help="Output GGUF file.", dir_okay=False)]
+OutOption = Annotated[Path, out_option("Output GGUF file.", dir_okay=False)]
 
 
 @app.callback()
@@ -188,9 +195,7 @@ def verify(
     cand_adapter: Annotated[
         Path | None, typer.Option("--cand-adapter", help="LoRA on cand.")
     ] = None,
-    tasks: Annotated[
-        str, typer.Option("--tasks", help="'all' or a comma list of: " + ", ".join(Task))
-    ] = "anomaly,parse",
+    tasks: TasksOption = "anomaly,parse",
     limit: Annotated[int, typer.Option("--limit", help="Prompts in the fixed sample.", min=1)] = 10,
     logs: Annotated[
         list[Path] | None, typer.Option("--logs", help="Log files/folders (default: samples/).")
@@ -212,10 +217,7 @@ def verify(
         int, typer.Option("--efficacy-max-tokens", min=1, help="New tokens per test example.")
     ] = 256,
     as_json: JsonOption = False,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="Also write the report as JSON to this file."),
-    ] = None,
+    out: Annotated[Path | None, out_option("Also write the report as JSON to this file.")] = None,
 ) -> None:
     """Agreement with the reference, decode speed, time to answer, size: ref and cand, one run."""
     from quantize.verify import ModelSpec, efficacy_hook

@@ -18,14 +18,20 @@ import typer
 from rlog_train.data import DataError, find_data_dir, load_split_with_report, splits_of
 from rlog_tui.command_line import (
     AdapterOption,
+    CtxOption,
     DebugOption,
+    FastOption,
+    MaxTokensOption,
     ModelOption,
+    TasksOption,
     ThreadsOption,
     debug_requested,
     main_for,
+    out_option,
 )
 from rlog_tui.errors import UsageError
 from rlog_tui.protocol import TASKS, Task
+from rlog_tui.protocol.decoding import SERVED
 
 app = typer.Typer(
     name="rlog-train", help="Train and evaluate rlog's R-Log model.", no_args_is_help=True
@@ -41,6 +47,7 @@ DataDirOption = Annotated[
         file_okay=False,
     ),
 ]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the sample.")]
 
 
 @app.callback()
@@ -99,12 +106,8 @@ def data_stats(data_dir: DataDirOption = None) -> None:
 def eval_command(
     model: ModelOption = None,
     adapter: AdapterOption = None,
-    fast: Annotated[
-        bool, typer.Option("--fast", help="R-Log-fast: answer first, stop at </answer>.")
-    ] = False,
-    tasks: Annotated[
-        str, typer.Option("--tasks", help="'all' or a comma list: parse,anomaly,interpret,…")
-    ] = "all",
+    fast: FastOption = False,
+    tasks: TasksOption = "all",
     limit: Annotated[
         int,
         typer.Option("--limit", help="Examples sampled from each test set (0: whole sets)."),
@@ -116,16 +119,14 @@ def eval_command(
             help="Examples from each of the 9 unseen parsing systems (0: --limit over the set).",
         ),
     ] = 0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the sample.")] = 0,
+    seed: SeedOption = 0,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Folder for eval.json and eval.md (default: a new eval-* one)."),
+        out_option("Folder for eval.json and eval.md (default: a new eval-* one)."),
     ] = None,
     threads: ThreadsOption = 0,
-    ctx: Annotated[int, typer.Option("--ctx", help="Context size in tokens.")] = 4096,
-    max_tokens: Annotated[
-        int, typer.Option("--max-tokens", help="Longest response in tokens.")
-    ] = 768,
+    ctx: CtxOption = 4096,
+    max_tokens: MaxTokensOption = SERVED.max_tokens,
     full_splits: Annotated[
         bool,
         typer.Option("--full-splits", help="Keep test items that also occur in training."),
@@ -232,10 +233,9 @@ def calibrate_command(
     adapter: AdapterOption = None,
     out: Annotated[
         Path | None,
-        typer.Option(
-            "--out",
-            help="Calibration file to write (default: <adapter>.calibration.json beside the "
-            "adapter, else beside the model: where rlog-tui looks for it).",
+        out_option(
+            "Calibration file to write (default: <adapter>.calibration.json beside the adapter, "
+            "else beside the model: where rlog-tui looks for it)."
         ),
     ] = None,
     limit: Annotated[
@@ -243,7 +243,7 @@ def calibrate_command(
         typer.Option("--limit", help="Score a label-balanced sample of N items (default: all)."),
     ] = None,
     threads: ThreadsOption = 0,
-    ctx: Annotated[int, typer.Option("--ctx", help="Context size in tokens.")] = 4096,
+    ctx: CtxOption = 4096,
     data_dir: DataDirOption = None,
 ) -> None:
     """Fit a model's anomaly-score thresholds on the A.D. validation items (never the test set).
@@ -290,12 +290,10 @@ def eval_scores_command(
         int,
         typer.Option("--limit", help="Items drawn from the A.D. test set (0: all of it)."),
     ] = 50,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the sample.")] = 0,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Also write every item's score to this JSON.")
-    ] = None,
+    seed: SeedOption = 0,
+    out: Annotated[Path | None, out_option("Also write every item's score to this JSON.")] = None,
     threads: ThreadsOption = 0,
-    ctx: Annotated[int, typer.Option("--ctx", help="Context size in tokens.")] = 4096,
+    ctx: CtxOption = 4096,
     data_dir: DataDirOption = None,
 ) -> None:
     """Anomaly scores on the A.D. test sample (the one eval --tasks anomaly draws), beside a

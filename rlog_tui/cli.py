@@ -18,10 +18,13 @@ import typer
 
 from rlog_tui import __version__
 from rlog_tui.command_line import (
+    CTX,
+    MAX_TOKENS,
     THREADS,
     AdapterOption,
     Backend,
     DebugOption,
+    FastOption,
     JsonOption,
     ModelOption,
     main_for,
@@ -77,7 +80,7 @@ BaseUrlOpt = Annotated[
     typer.Option("--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000"),
 ]
 ThreadsOpt = Annotated[int | None, THREADS]
-CtxOpt = Annotated[int | None, typer.Option("--ctx", help="Context size in tokens (default 4096).")]
+CtxOpt = Annotated[int | None, CTX]
 FormatOpt = Annotated[
     FormatName | None,
     typer.Option("--format", help="The log's format (default: recognised from its first lines)."),
@@ -211,9 +214,7 @@ def analyze(
     until: Annotated[
         str | None, typer.Option("--until", help="Only entries at or before this time.")
     ] = None,
-    fast: Annotated[
-        bool, typer.Option("--fast", help="Answer first and stop at </answer>.")
-    ] = False,
+    fast: FastOption = False,
     as_json: JsonOption = False,
     screen_all: Annotated[
         bool,
@@ -224,9 +225,7 @@ def analyze(
             "(with --task anomaly).",
         ),
     ] = False,
-    max_tokens: Annotated[
-        int | None, typer.Option("--max-tokens", help="Longest response in tokens (default 768).")
-    ] = None,
+    max_tokens: Annotated[int | None, MAX_TOKENS] = None,
     model: ModelOption = None,
     adapter: AdapterOption = None,
     backend: BackendOpt = None,

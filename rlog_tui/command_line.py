@@ -6,7 +6,9 @@ keep click's message and exit 2; Ctrl-C exits 130; anything else is a bug, print
 traceback and a request to report it. ``--debug`` (one option, parsed by click like any other)
 shows the traceback of a user error too. The shared option types keep one vocabulary: ``-o/--out``
 for what a command writes, ``--json`` for JSON on stdout, ``--threads 0`` for "half the cores",
-``--model``/``--adapter`` for the weights (resolved alike everywhere: ``rlog_tui.models``).
+``--model``/``--adapter`` for the weights (resolved alike everywhere: ``rlog_tui.models``),
+``--ctx`` and ``--max-tokens`` for the model's budgets, ``--tasks`` for a list of tasks, ``--fast``
+for the answer-first mode. An option a single program alone takes is declared in its ``cli``.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import sys
 import traceback
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from rlog_tui.errors import EXIT_BUG, EXIT_INTERRUPTED, RlogError
+from rlog_tui.protocol.decoding import SERVED
+from rlog_tui.protocol.tasks import Task
 
 _debug = {"on": False}
 
@@ -42,6 +46,23 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object 
 THREADS = typer.Option("--threads", min=0, help="CPU threads for llama.cpp (0: half the cores).")
 """``--threads`` for every command; rlog-tui's is optional (settings decide), the others' not."""
 ThreadsOption = Annotated[int, THREADS]
+CTX = typer.Option("--ctx", help="Context size in tokens (default 4096).", show_default=False)
+"""``--ctx``: optional in rlog-tui (settings decide), 4096 by default in rlog-train."""
+CtxOption = Annotated[int, CTX]
+MAX_TOKENS = typer.Option(
+    "--max-tokens",
+    help=f"Longest response in tokens (default {SERVED.max_tokens}).",
+    show_default=False,
+)
+"""``--max-tokens``: optional in rlog-tui (settings decide), 768 by default in rlog-train eval."""
+MaxTokensOption = Annotated[int, MAX_TOKENS]
+TasksOption = Annotated[
+    str, typer.Option("--tasks", help="'all' or a comma list of: " + ", ".join(Task))
+]
+FastOption = Annotated[
+    bool,
+    typer.Option("--fast", help="Fast mode: answer first and stop at </answer> (R-Log-fast)."),
+]
 
 ModelOption = Annotated[
     str | None,
@@ -57,6 +78,12 @@ AdapterOption = Annotated[
         "one; 'none': the bare base model).",
     ),
 ]
+
+
+def out_option(describe: str, **details: Any) -> Any:
+    """``-o/--out``, spelt alike by every command that writes a file or folder; ``describe`` says
+    what this one writes, ``details`` are typer's (``dir_okay=False``...)."""
+    return typer.Option("--out", "-o", help=describe, **details)
 
 
 class Backend(StrEnum):

@@ -7,31 +7,26 @@ from pathlib import Path
 
 import pytest
 
+from rlog_tui import source
 from rlog_tui.source.errors import (
-    SourceBadGzip,
-    SourceBinary,
     SourceError,
     SourceIsDirectory,
     SourceMissing,
-    SourceNotRegularFile,
     SourcePermissionDenied,
     error_for_os_error,
 )
 
 PATH = Path("/var/log/app/x y.log")
+OFFERED = [getattr(source, name) for name in source.__all__]
+KINDS = [
+    k
+    for k in OFFERED
+    if isinstance(k, type) and issubclass(k, SourceError) and k is not SourceError
+]
+"""Every kind of source error the package offers (``rlog_tui.source.__all__``)."""
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [
-        SourceMissing,
-        SourceIsDirectory,
-        SourceNotRegularFile,
-        SourcePermissionDenied,
-        SourceBinary,
-        SourceBadGzip,
-    ],
-)
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.__name__)
 def test_message_is_one_line_naming_the_path(kind: type[SourceError]) -> None:
     error = kind(PATH)
     message = str(error)

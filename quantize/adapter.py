@@ -32,7 +32,7 @@ from quantize.gguf_files import (
 from quantize.hf_files import read_json, read_json_value, read_safetensors
 from rlog_tui.files import replaced_atomically
 from rlog_tui.protocol import ORDER_METADATA_KEY, OutputOrder
-from rlog_tui.protocol.decoding import VOCABULARY_METADATA_KEY
+from rlog_tui.protocol.decoding import SPELT_PIECES_METADATA_KEY, VOCABULARY_METADATA_KEY
 
 OUT_TYPES = ("f16", "f32")
 COMPACT_ID_MAP = "id_map.json"
@@ -127,6 +127,8 @@ def convert_adapter(
             writer.add_string(ORDER_METADATA_KEY, order)
         if trained_ids is not None:
             writer.add_array(VOCABULARY_METADATA_KEY, trained_ids)
+            if spelt := trained_spelt_share(adapter_dir):
+                writer.add_float32(SPELT_PIECES_METADATA_KEY, spelt)
         writer.add_file_type(
             gguf.LlamaFileType.MOSTLY_F16 if out_type == "f16" else gguf.LlamaFileType.ALL_F32
         )
@@ -143,6 +145,13 @@ def trained_order(adapter_dir: Path) -> str | None:
     if orders == "label-only":  # X→Y: the answer block alone, served answer-first
         return str(OutputOrder.ANSWER_FIRST)
     return str(OutputOrder(orders)) if orders in tuple(OutputOrder) else None
+
+
+def trained_spelt_share(adapter_dir: Path) -> float:
+    """The share of log words the run spelt in pieces (``run_config.json``'s ``spelt_pieces``)."""
+    path = Path(adapter_dir) / "run_config.json"
+    share = read_json(path, "run config").get("spelt_pieces") if path.is_file() else None
+    return float(share) if isinstance(share, int | float) and share > 0 else 0.0
 
 
 def trained_vocabulary(adapter_dir: Path, given: Path | None = None) -> list[int] | None:

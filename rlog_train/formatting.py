@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,13 @@ class Rows:
     skipped: int = 0
 
 
+def log_and_frame(example: Example, order: OutputOrder, fmt: PromptFormat) -> dict[str, str]:
+    """A row's log text and its prompt without it: which pieces are the log's own words
+    (``spelt_pieces``: those may be spelt, the fixed text never is)."""
+    frame = to_prompt(replace(example, input=""), order, fmt).text
+    return {"log": example.input, "frame": frame}
+
+
 def sft_rows(
     examples: Iterable[Example],
     fmt: PromptFormat,
@@ -107,6 +114,7 @@ def sft_rows(
                     "completion": to_target(example, order) + eot,
                     "task": example.task.value,
                     "order": order.value,
+                    **log_and_frame(example, order, fmt),
                 }
             )
     if skipped:
@@ -128,6 +136,7 @@ def label_only_rows(examples: Iterable[Example], fmt: PromptFormat, eot: str) ->
             "completion": answer_block(example.label) + eot,
             "task": example.task.value,
             "order": LABEL_ONLY,
+            **log_and_frame(example, OutputOrder.ANSWER_FIRST, fmt),
         }
         for example in examples
     ]

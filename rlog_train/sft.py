@@ -112,9 +112,19 @@ def default_dtype(dtype: str | None) -> str:
     return "bfloat16" if torch.cuda.is_available() else "float32"
 
 
-def sft_dataset(examples: list[Example], tokenizer: Any, model_config: Any, orders: str) -> Any:
-    """``(Dataset of input_ids/completion_mask, Rows)`` for the SFT trainer."""
+def sft_dataset(
+    examples: list[Example],
+    tokenizer: Any,
+    model_config: Any,
+    orders: str,
+    spelt_share: float = 0.0,
+    seed: int = 0,
+) -> Any:
+    """``(Dataset of input_ids/completion_mask, Rows)`` for the SFT trainer; with
+    ``spelt_share`` some log words spelt in smaller pieces (``spelt_pieces``)."""
     from datasets import Dataset
+
+    from rlog_train.spelt_pieces import spell_rows
 
     fmt = prompt_format_for(model_config)
     eot = end_of_turn(fmt, tokenizer)
@@ -125,6 +135,7 @@ def sft_dataset(examples: list[Example], tokenizer: Any, model_config: Any, orde
     if not rows.rows:
         raise InputError("no training rows: every example lacks reasoning or the subset is empty")
     tokenized = [tokenize_row(tokenizer, r["prompt"], r["completion"]) for r in rows.rows]
+    tokenized = spell_rows(tokenized, rows.rows, tokenizer, spelt_share, seed)
     kept = within_vocabulary(tokenized, getattr(model_config, "vocab_size", None))
     if not kept:
         raise InputError(
@@ -182,7 +193,14 @@ def train_sft(
     if config.init_adapter:
         model, peft_config = continued_adapter(model, config), None
     examples = examples_for(config) if examples is None else examples
-    dataset, rows = sft_dataset(examples, tokenizer, model.config, config.orders)
+    dataset, rows = sft_dataset(
+        examples,
+        tokenizer,
+        model.config,
+        config.orders,
+        getattr(config, "spelt_pieces", 0.0),
+        config.seed,
+    )
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     log.info("cold start on %d rows (%d examples skipped)", len(dataset), rows.skipped)

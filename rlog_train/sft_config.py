@@ -58,6 +58,11 @@ class SFTRunConfig:
     answer_words_tasks: str | None = None
     """Comma-separated free-text tasks ``answer_words`` applies to (default: all three), e.g.
     ``interpret,root-cause`` to keep solutions whole."""
+    spelt_pieces: float = 0.0
+    """Spell each distinct word piece of a row's log in smaller pieces with this probability, in
+    prompt and target alike (``spelt_pieces``): the model learns to read and copy words its
+    vocabulary lacks, and ``rlog-quantize adapter`` marks it to be served over its trained tokens
+    alone (1.85x faster per token on gemma-3-270m). 0: rows as written."""
     init_adapter: str | None = None
     """A saved LoRA adapter folder to go on training (a second stage) instead of a fresh one."""
     seed: int = 0

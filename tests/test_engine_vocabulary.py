@@ -80,3 +80,37 @@ def test_the_bias_allows_trained_and_prompt_tokens_only() -> None:
     assert scores.tolist() == [1.0, 1.0, -np.inf, -np.inf, 1.0]
     with pytest.raises(ValueError, match="do not fit"):
         TrainedVocabulary(7, n_vocab=5)
+
+
+def test_an_adapter_trained_on_spelt_words_is_served_over_its_trained_tokens_alone(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from transformers import AutoTokenizer
+
+    from quantize.adapter import convert_adapter
+    from rlog_tui.engine.adapter_metadata import recorded_spelt_share
+
+    assets = tiny_assets()
+    whole_prompt, _, n_vocab = generated(assets.f32, assets.lora_gguf, tmp_path / "whole")
+    pieces = AutoTokenizer.from_pretrained(assets.hf_dir).convert_ids_to_tokens(whole_prompt)
+    words = [t for t, p in zip(whole_prompt, pieces, strict=True) if len(p) > 1 and p.isascii()]
+    assert words, "the prompt holds no ASCII word piece to leave out (the ASCII cut keeps them)"
+    trained = [i for i in range(n_vocab) if i not in words]
+    id_map = tmp_path / "id_map.json"
+    id_map.write_text(json.dumps(trained))
+    lora = shutil.copytree(assets.lora_dir, tmp_path / "lora")
+    served = {}
+    for share in (0.0, 0.2):
+        (lora / "run_config.json").write_text(json.dumps({"spelt_pieces": share}))
+        adapter = convert_adapter(
+            lora, assets.f32, tmp_path / f"lora-{share}.gguf", "f32", vocabulary=id_map
+        ).path
+        assert recorded_spelt_share(adapter) == pytest.approx(share)
+        prompt, written, served[share] = generated(assets.f32, adapter, tmp_path / str(share))
+        assert written, "nothing was generated"
+        if share:
+            assert not set(words) & set(prompt), "the left-out pieces reach the model spelt"
+            assert len(prompt) > len(whole_prompt)
+    assert served[0.2] == len(trained) < served[0.0], "the trained tokens alone, not the ASCII"

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from rlog_tui.protocol import ORDER_METADATA_KEY
-from rlog_tui.protocol.decoding import VOCABULARY_METADATA_KEY
+from rlog_tui.protocol.decoding import SPELT_PIECES_METADATA_KEY, VOCABULARY_METADATA_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -48,3 +48,11 @@ def recorded_vocabulary(adapter: Path | None) -> np.ndarray | None:
     if field is None:
         return None
     return np.asarray([int(field.parts[index][0]) for index in field.data], dtype=np.int64)
+
+
+def recorded_spelt_share(adapter: Path | None) -> float:
+    """The share of log words the adapter's training spelt in pieces (0.0: none recorded)."""
+    field = _field(adapter, SPELT_PIECES_METADATA_KEY)
+    if field is None:
+        return 0.0
+    return float(field.parts[field.data[0]][0])

@@ -201,18 +201,24 @@ def ascii_text_ids(base: Path) -> list[int]:
         return _Header(data).ascii_text_ids()
 
 
-def cache_key(base: Path, vocabulary: np.ndarray) -> str:
-    """Which base file (path, size, modification time) and which vocabulary: 16 hex digits."""
+def cache_key(base: Path, vocabulary: np.ndarray, keep_ascii: bool = True) -> str:
+    """Which base file (path, size, modification time), vocabulary and cut: 16 hex digits."""
     stat = base.stat()
-    identity = f"{FORMAT_VERSION}|{base.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|"
+    cut = "" if keep_ascii else "trained-only|"
+    identity = f"{FORMAT_VERSION}|{cut}{base.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|"
     digest = hashlib.sha256(identity.encode())
     digest.update(np.asarray(vocabulary, dtype=np.int64).tobytes())
     return digest.hexdigest()[:16]
 
 
-def compact_base(base: Path, vocabulary: np.ndarray, directory: Path) -> CompactBase:
-    """The served copy of ``base`` over ``vocabulary``, built into ``directory`` unless there."""
-    target = directory / f"{base.stem}.vocab-{cache_key(base, vocabulary)}.gguf"
+def compact_base(
+    base: Path, vocabulary: np.ndarray, directory: Path, *, keep_ascii: bool = True
+) -> CompactBase:
+    """The served copy of ``base`` over ``vocabulary``, built into ``directory`` unless there.
+
+    ``keep_ascii=False`` keeps the trained tokens alone (and the named ones): for an adapter
+    trained to read words spelt in pieces (``protocol.decoding.SPELT_PIECES_METADATA_KEY``)."""
+    target = directory / f"{base.stem}.vocab-{cache_key(base, vocabulary, keep_ascii)}.gguf"
     kept = _read_kept(target) if target.exists() else None
     if kept is not None:
         os.utime(target)  # recently used: kept by ``_forget_old_copies``
@@ -224,7 +230,8 @@ def compact_base(base: Path, vocabulary: np.ndarray, directory: Path) -> Compact
             raise ValueError(
                 f"the adapter's trained vocabulary does not fit this base's {n_vocab} tokens"
             )
-        kept, trained = kept_ids(vocabulary, header.ascii_text_ids(), header.named_ids())
+        ascii_ids = header.ascii_text_ids() if keep_ascii else []
+        kept, trained = kept_ids(vocabulary, ascii_ids, header.named_ids())
         logger.info("writing %s: %d of the base's %d tokens (once)", target, kept.size, n_vocab)
         with replaced_atomically(target) as temporary, temporary.open("wb") as out:
             _write(header, kept, out)

@@ -69,18 +69,7 @@ class CompactTokenizer:
     def _spell(self, old: int) -> tuple[int, ...]:
         """A piece the compact vocabulary lacks, as the longest kept pieces (bytes at worst)."""
         pieces, _, longest = self._pieces
-        text, ids, at = self._piece_of(old), [], 0
-        while at < len(text):
-            for end in range(min(len(text), at + longest), at, -1):
-                new = pieces.get(text[at:end])
-                if new is not None:
-                    ids.append(new)
-                    at = end
-                    break
-            else:
-                ids.extend(self._spell_bytes(text[at]))
-                at += 1
-        return tuple(ids)
+        return tuple(spell(self._piece_of(old), pieces.get, longest, self._spell_bytes))
 
     def _spell_bytes(self, character: str) -> list[int]:
         encoded, byte_pieces = character.encode("utf-8"), self._pieces[1]
@@ -89,3 +78,31 @@ class CompactTokenizer:
         if self._unknown is not None:
             return [self._unknown]
         raise ValueError(f"the compact vocabulary cannot spell {character!r} (no byte pieces)")
+
+
+def spell(
+    text: str,
+    lookup: Callable[[str], int | None],
+    longest: int,
+    fallback: Callable[[str], list[int]],
+) -> list[int]:
+    """``text`` (a piece's own text) as the longest pieces ``lookup`` knows, left to right; a
+    character no known piece starts with goes to ``fallback`` (byte pieces, or an error).
+
+    The one spelling rule: the engine spells a prompt piece its cut lacks with it, and training
+    (``rlog_train.spelt_pieces``) spells log words with it, so the model reads at serving time
+    the kind of pieces it was trained on.
+    """
+    ids: list[int] = []
+    at = 0
+    while at < len(text):
+        for end in range(min(len(text), at + longest), at, -1):
+            new = lookup(text[at:end])
+            if new is not None:
+                ids.append(new)
+                at = end
+                break
+        else:
+            ids.extend(fallback(text[at]))
+            at += 1
+    return ids

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rlog_tui.config import cache_dir
-from rlog_tui.engine.adapter_metadata import recorded_vocabulary
+from rlog_tui.engine.adapter_metadata import recorded_spelt_share, recorded_vocabulary
 from rlog_tui.engine.backend import Chunk, SamplingParams
 from rlog_tui.engine.compact_base import CompactBase, compact_base
 from rlog_tui.engine.compact_tokens import CompactTokenizer
@@ -138,7 +138,8 @@ class LlamaBackend:
             return None
         directory = settings.compact_dir or cache_dir() / "models"
         try:
-            return compact_base(settings.model_path, trained, directory)
+            keep_ascii = recorded_spelt_share(settings.adapter_path) == 0.0
+            return compact_base(settings.model_path, trained, directory, keep_ascii=keep_ascii)
         except ValueError as error:
             raise ModelLoadFailed(f"{settings.adapter_path}: {error}") from None
         except OSError as error:

@@ -135,8 +135,9 @@ def sft_dataset(
     if not rows.rows:
         raise InputError("no training rows: every example lacks reasoning or the subset is empty")
     tokenized = [tokenize_row(tokenizer, r["prompt"], r["completion"]) for r in rows.rows]
-    tokenized = spell_rows(tokenized, rows.rows, tokenizer, spelt_share, seed)
-    kept = within_vocabulary(tokenized, getattr(model_config, "vocab_size", None))
+    size = getattr(model_config, "vocab_size", None)
+    tokenized = spell_rows(tokenized, rows.rows, tokenizer, spelt_share, seed, size)
+    kept = within_vocabulary(tokenized, size)
     if not kept:
         raise InputError(
             "no training row fits the base's vocabulary (a compact base from other data?)"

@@ -46,9 +46,14 @@ class PieceSpeller:
     longest: int
 
     @classmethod
-    def of(cls, tokenizer: Any) -> PieceSpeller:
-        """From a Hugging Face tokenizer (the training base's, compact ids included)."""
-        vocabulary: dict[str, int] = tokenizer.get_vocab()
+    def of(cls, tokenizer: Any, size: int | None = None) -> PieceSpeller:
+        """From a Hugging Face tokenizer; with ``size``, only ids below it (a compact base's
+        tokenizer knows every piece, its model only the first ``size``)."""
+        vocabulary: dict[str, int] = {
+            text: token
+            for text, token in tokenizer.get_vocab().items()
+            if size is None or token < size
+        }
         texts = [""] * (max(vocabulary.values()) + 1)
         for text, token in vocabulary.items():
             texts[token] = text
@@ -113,12 +118,14 @@ def spell_rows(
     tokenizer: Any,
     share: float,
     seed: int,
+    size: int | None = None,
 ) -> list[dict[str, list[int]]]:
-    """Each tokenized row with its log's words spelt at ``share`` (0: unchanged); ``rows`` give
-    each row's ``log`` text and ``frame`` (its prompt with an empty log)."""
+    """Each tokenized row with its log's words spelt at ``share`` (0: unchanged) in pieces
+    below ``size`` (the model's vocabulary); ``rows`` give each row's ``log`` text and
+    ``frame`` (its prompt with an empty log)."""
     if share <= 0:
         return tokenized
-    speller = PieceSpeller.of(tokenizer)
+    speller = PieceSpeller.of(tokenizer, size)
     rng = random.Random(seed)
 
     def ids(text: str) -> set[int]:

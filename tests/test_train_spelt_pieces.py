@@ -71,6 +71,15 @@ def test_a_piece_is_spelt_with_the_longest_other_pieces(tokenizer) -> None:
     assert speller.spelt(word, frozenset()) == [word], "a piece that may stay, stays whole"
 
 
+def test_spelling_uses_only_pieces_the_model_has_rows_for(tokenizer) -> None:
+    size = len(tokenizer) * 3 // 4  # a compact base's tokenizer knows more pieces than its model
+    speller = PieceSpeller.of(tokenizer, size)
+    assert max(speller.ids_by_text.values()) < size <= max(tokenizer.get_vocab().values())
+    words = [t for t in range(size) if speller.is_word(t)]
+    assert words and not speller.is_word(size)
+    assert all(p < size for t in words for p in speller.spelt(t, frozenset({t})) or [])
+
+
 def test_sft_dataset_spells_when_the_run_asks(tokenizer) -> None:
     from transformers import LlamaConfig
 

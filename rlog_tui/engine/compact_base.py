@@ -46,9 +46,9 @@ PER_TOKEN_FIELDS = frozenset(
     {"tokenizer.ggml.tokens", "tokenizer.ggml.scores", "tokenizer.ggml.token_type"}
 )
 FORMAT_VERSION = 3
+"""Part of the cache key: a change to how the copy is written leaves old copies unused."""
 KEPT_COPIES = 3
 """Cut copies kept per base in the cache (the most recently used ones)."""
-"""Part of the cache key: a change to how the copy is written leaves old copies unused."""
 
 _INT32, _STRING, _ARRAY = 5, 8, 9
 KEPT_KEY = "rlog.base_token_ids"

@@ -62,9 +62,11 @@ class TrainResult:
 def examples_for(config: Any) -> list[Example]:
     """The run's examples: from ``examples_file`` if given, else the data folder's train split;
     then free-text answers cut to ``answer_words`` (``data.short_answer``), capped per task and
-    with anomalies repeated as the config says (``data.mixture``)."""
+    with anomalies repeated as the config says (``data.mixture``), and ``synthetic_parsing``
+    generated parsing items added."""
     from rlog_train.data.mixture import mixture
     from rlog_train.data.short_answer import shorten_answers
+    from rlog_train.data.synthetic_parsing import synthetic_parsing
     from rlog_tui.protocol import parse_task_list
 
     if config.examples_file:
@@ -85,7 +87,8 @@ def examples_for(config: Any) -> list[Example]:
         getattr(config, "answer_words", None),
         parse_task_list(short_tasks) if short_tasks else None,
     )
-    return mixture(chosen, limits, repeat, config.seed)
+    generated = synthetic_parsing(getattr(config, "synthetic_parsing", 0), config.seed)
+    return mixture(chosen, limits, repeat, config.seed) + generated
 
 
 def lora_config(config: Any) -> Any:

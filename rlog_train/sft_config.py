@@ -63,6 +63,10 @@ class SFTRunConfig:
     prompt and target alike (``spelt_pieces``): the model learns to read and copy words its
     vocabulary lacks, and ``rlog-quantize adapter`` marks it to be served over its trained tokens
     alone (1.85x faster per token on gemma-3-270m). 0: rows as written."""
+    synthetic_parsing: int = 0
+    """Add this many generated log-parsing items (``data.synthetic_parsing``: message skeletons
+    written for rlog, values of many kinds: paths, hex codes, UUIDs, addresses) after the replay
+    caps; their words must be in the base's vocabulary (build a compact base with them). 0: none."""
     init_adapter: str | None = None
     """A saved LoRA adapter folder to go on training (a second stage) instead of a fresh one."""
     seed: int = 0

@@ -62,3 +62,9 @@ def test_sentences_drop_the_tags_and_long_sentences_are_left_out_of_reasons() ->
 def test_cited_lines_default_to_the_first_line_when_nothing_is_shared() -> None:
     assert cited_lines(["nothing in common"], ["alpha beta", "gamma delta"]) == [1]
     assert cited_lines(["the gamma delta thing"], ["alpha beta", "gamma delta"]) == [2]
+
+
+def test_upstream_wildcard_in_a_trajectory_is_written_as_the_input_writes_it() -> None:
+    trajectory = "<think>The log `shutting down for system ⟨*⟩` is routine.</think><answer>normal"
+    reason = short_reason(Task.ANOMALY, ["shutting down for system <*>"], "normal", trajectory)
+    assert reason == "L1: The log `shutting down for system <*>` is routine."

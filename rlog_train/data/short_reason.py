@@ -33,9 +33,17 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,}")
 _VALUE_CHARS = 24
 
 
+UPSTREAM_WILDCARD = "\u27e8*\u27e9"
+"""``⟨*⟩``: how some R-Log trajectories quote the input's ``<*>``. Left in, a model trained on
+them wrote ``⟨`` for ``[`` in parsing answers (7 A.D. reasons had it); written as the input
+has it."""
+
+
 def sentences(reasoning: str) -> list[str]:
-    """The sentences of a trajectory's think text (tags removed, whitespace collapsed)."""
+    """The sentences of a trajectory's think text (tags removed, whitespace collapsed, the
+    upstream ``⟨*⟩`` written ``<*>`` as in the input)."""
     think = reasoning.split(THINK_CLOSE, 1)[0].replace(THINK_OPEN, "")
+    think = think.replace(UPSTREAM_WILDCARD, "<*>")
     text = " ".join(think.split())
     found = (_STEP_PREFIX.sub("", s.strip()) for s in _SENTENCE_END.split(text))
     return [s for s in found if s]

@@ -33,7 +33,7 @@ from rlog_tui.config import Resolved, config_path, load_settings
 from rlog_tui.engine import Done, EngineError, Failed, ScoringUnsupported, Started, Tokens
 from rlog_tui.engine.adapter_metadata import recorded_order
 from rlog_tui.engine.backend import SamplingParams
-from rlog_tui.engine.factory import start_engine
+from rlog_tui.engine.factory import start_engine, start_loaded_engine
 from rlog_tui.engine.worker import Request
 from rlog_tui.errors import EXIT_BAD_ANSWER, EXIT_ERROR, UsageError
 from rlog_tui.models import ModelChoice, resolve_model, thresholds_for
@@ -280,9 +280,8 @@ def analyze(
         stop_after_answer=fast,
         compress=True,
     )
-    engine = start_engine(resolved.settings, choice)
+    engine = start_loaded_engine(resolved.settings, choice)
     try:
-        engine.wait_ready()
         done = _run_request(engine, request, stream_text=not as_json)
     finally:
         engine.close()
@@ -369,9 +368,8 @@ def _screen_file(
     the_format = _format_of(source, format_name)
     choice = _choice(resolved, fast=True)
     calibration = thresholds_for(choice)
-    engine = start_engine(resolved.settings, choice)
+    engine = start_loaded_engine(resolved.settings, choice)
     try:
-        engine.wait_ready()
         if not engine.can_score:
             raise ScoringUnsupported(
                 f"--all scores templates, and {engine.description} cannot score anomalies: "

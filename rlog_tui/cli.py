@@ -37,7 +37,7 @@ from rlog_tui.engine.factory import start_engine, start_loaded_engine
 from rlog_tui.engine.worker import Request
 from rlog_tui.errors import EXIT_BAD_ANSWER, EXIT_ERROR, UsageError
 from rlog_tui.models import ModelChoice, resolve_model, thresholds_for
-from rlog_tui.protocol import TASKS, Task, answer_problems, served_order
+from rlog_tui.protocol import TASKS, OutputOrder, Task, answer_problems, served_order
 from rlog_tui.source import LogFile
 from rlog_tui.source.formats import (
     SAMPLE_LINES,
@@ -98,6 +98,12 @@ def _choice(resolved: Resolved, fast: bool) -> ModelChoice | None:
     if not resolved.settings.model and _first_assembly():
         typer.echo("rlog: preparing the embedded model (once)…", err=True)
     return resolve_model(resolved.settings, resolved.origins, fast=fast)
+
+
+def _order_for(choice: ModelChoice | None, fast: bool) -> OutputOrder:
+    """The order to ask ``choice`` in: answer first in fast mode, else the one its adapter
+    records; a server backend (no choice) records none."""
+    return served_order(recorded_order(choice.adapter_path) if choice else None, fast)
 
 
 def _first_assembly() -> bool:
@@ -174,7 +180,7 @@ def tail(
             fast=fast,
             settings=resolved.settings,
             screener=screener,
-            full_order=served_order(recorded_order(choice.adapter_path) if choice else None, False),
+            full_order=_order_for(choice, fast=False),
             log_format=log_format,
             stdin_spool=spool,
         ).run()
@@ -271,11 +277,10 @@ def analyze(
         chosen = select_entries(source, the_format, selection, window)
     selected = [line for item in chosen for line in item.lines]
     choice = _choice(resolved, fast=fast)
-    order = served_order(recorded_order(choice.adapter_path) if choice else None, fast)
     request = Request(
         task=the_task,
         lines=[text for _, text in selected],
-        order=order,
+        order=_order_for(choice, fast),
         sampling=SamplingParams(max_tokens=resolved.settings.max_tokens),
         stop_after_answer=fast,
         compress=True,
@@ -466,7 +471,7 @@ def models(
         typer.echo(f"{label}:")
         typer.echo(f"  model:   {choice.model_path}  [{choice.model_origin}]")
         typer.echo(f"  adapter: {choice.adapter_path or '-'}  [{choice.adapter_origin}]")
-        order = served_order(recorded_order(choice.adapter_path), fast).value
+        order = _order_for(choice, fast).value
         typer.echo(f"  order:   {order}{', stops at </answer>' if fast else ''}")
         typer.echo(f"  scores:  {thresholds_for(choice).describe()}")
     typer.echo(f"context: {settings.n_ctx} tokens; threads: {settings.effective_threads}")

@@ -29,25 +29,17 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
-
-def random_lora(base: Path, out_dir: Path, rank: int = 16) -> Path:
+def random_lora_dir(base: Path, out_dir: Path, rank: int = 16) -> Path:
     """A random LoRA for the base (HF loads the GGUF dequantized: ~35 s on an idle machine)."""
-    import torch
-    from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
+
+    from rlog_train.random_lora import random_lora
 
     if (out_dir / "adapter_model.safetensors").exists():
         return out_dir
     model = AutoModelForCausalLM.from_pretrained(base.parent, gguf_file=base.name)
-    config = LoraConfig(r=rank, lora_alpha=2 * rank, target_modules=TARGETS, lora_dropout=0.0)
-    peft_model = get_peft_model(model, config)
-    generator = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for name, parameter in peft_model.named_parameters():
-            if "lora_B" in name:
-                parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.01)
+    peft_model = random_lora(model, rank=rank, alpha=2 * rank, b_scale=0.01, seed=0)
     peft_model.save_pretrained(out_dir)
     return out_dir
 
@@ -84,7 +76,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     base = embedded_model_path()
     started = time.perf_counter()
-    lora_dir = args.adapter_dir or random_lora(base, work / "random-lora")
+    lora_dir = args.adapter_dir or random_lora_dir(base, work / "random-lora")
     adapter = convert_adapter(lora_dir, base, work / "lora.f16.gguf", "f16").path
     base_f16 = quantize_model(base, work / "base.f16.gguf", "F16", allow_requantize=True).path
     ref = merge_adapter(base_f16, adapter, work / "merged.f16.gguf", "f16").path

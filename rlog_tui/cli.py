@@ -33,11 +33,11 @@ from rlog_tui.config import Resolved, config_path, load_settings
 from rlog_tui.engine import Done, EngineError, Failed, ScoringUnsupported, Started, Tokens
 from rlog_tui.engine.adapter_metadata import recorded_order
 from rlog_tui.engine.backend import SamplingParams
-from rlog_tui.engine.factory import start_engine
+from rlog_tui.engine.factory import start_engine, start_loaded_engine
 from rlog_tui.engine.worker import Request
 from rlog_tui.errors import EXIT_BAD_ANSWER, EXIT_ERROR, UsageError
 from rlog_tui.models import ModelChoice, resolve_model, thresholds_for
-from rlog_tui.protocol import TASKS, Task, answer_problems, served_order
+from rlog_tui.protocol import TASKS, OutputOrder, Task, answer_problems, served_order
 from rlog_tui.source import LogFile
 from rlog_tui.source.formats import (
     SAMPLE_LINES,
@@ -98,6 +98,12 @@ def _choice(resolved: Resolved, fast: bool) -> ModelChoice | None:
     if not resolved.settings.model and _first_assembly():
         typer.echo("rlog: preparing the embedded model (once)…", err=True)
     return resolve_model(resolved.settings, resolved.origins, fast=fast)
+
+
+def _order_for(choice: ModelChoice | None, fast: bool) -> OutputOrder:
+    """The order to ask ``choice`` in: answer first in fast mode, else the one its adapter
+    records; a server backend (no choice) records none."""
+    return served_order(recorded_order(choice.adapter_path) if choice else None, fast)
 
 
 def _first_assembly() -> bool:
@@ -174,7 +180,7 @@ def tail(
             fast=fast,
             settings=resolved.settings,
             screener=screener,
-            full_order=served_order(recorded_order(choice.adapter_path) if choice else None, False),
+            full_order=_order_for(choice, fast=False),
             log_format=log_format,
             stdin_spool=spool,
         ).run()
@@ -271,18 +277,16 @@ def analyze(
         chosen = select_entries(source, the_format, selection, window)
     selected = [line for item in chosen for line in item.lines]
     choice = _choice(resolved, fast=fast)
-    order = served_order(recorded_order(choice.adapter_path) if choice else None, fast)
     request = Request(
         task=the_task,
         lines=[text for _, text in selected],
-        order=order,
+        order=_order_for(choice, fast),
         sampling=SamplingParams(max_tokens=resolved.settings.max_tokens),
         stop_after_answer=fast,
         compress=True,
     )
-    engine = start_engine(resolved.settings, choice)
+    engine = start_loaded_engine(resolved.settings, choice)
     try:
-        engine.wait_ready()
         done = _run_request(engine, request, stream_text=not as_json)
     finally:
         engine.close()
@@ -369,9 +373,8 @@ def _screen_file(
     the_format = _format_of(source, format_name)
     choice = _choice(resolved, fast=True)
     calibration = thresholds_for(choice)
-    engine = start_engine(resolved.settings, choice)
+    engine = start_loaded_engine(resolved.settings, choice)
     try:
-        engine.wait_ready()
         if not engine.can_score:
             raise ScoringUnsupported(
                 f"--all scores templates, and {engine.description} cannot score anomalies: "
@@ -468,7 +471,7 @@ def models(
         typer.echo(f"{label}:")
         typer.echo(f"  model:   {choice.model_path}  [{choice.model_origin}]")
         typer.echo(f"  adapter: {choice.adapter_path or '-'}  [{choice.adapter_origin}]")
-        order = served_order(recorded_order(choice.adapter_path), fast).value
+        order = _order_for(choice, fast).value
         typer.echo(f"  order:   {order}{', stops at </answer>' if fast else ''}")
         typer.echo(f"  scores:  {thresholds_for(choice).describe()}")
     typer.echo(f"context: {settings.n_ctx} tokens; threads: {settings.effective_threads}")

@@ -1,7 +1,8 @@
 """Tiny models, adapters and GGUFs shared by the ``test_quantize_*`` files (built once a process).
 
 A tiny random Llama (tests/tiny_models.py), a PEFT LoRA on all seven projections with a non-zero,
-random B (a fresh LoRA's B is zero and would change nothing), and their GGUF conversions.
+random B (``rlog_train.random_lora``: a fresh LoRA's B is zero and would change nothing), and their
+GGUF conversions.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import numpy as np
 from tiny_gguf import llama_gguf
 from tiny_models import build_tiny_llama
 
-TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 # Fixed prompts (as token ids, BOS first) so HF and llama.cpp see exactly the same input.
 PROMPTS = [
     "RAS KERNEL FATAL data TLB error interrupt",
@@ -39,23 +39,16 @@ class TinyAssets:
 @functools.cache
 def tiny_assets() -> TinyAssets:
     """Build the tiny model, its LoRA and their GGUFs once per test process."""
-    import torch
-    from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
     from quantize.adapter import convert_adapter
+    from rlog_train.random_lora import random_lora
 
     root = Path(tempfile.mkdtemp(prefix="rlog-quantize-tests-"))
     atexit.register(shutil.rmtree, root, True)
     hf_dir = build_tiny_llama(root / "tiny-llama")
     model = AutoModelForCausalLM.from_pretrained(hf_dir)
-    config = LoraConfig(r=8, lora_alpha=16, target_modules=TARGETS, lora_dropout=0.0)
-    peft_model = get_peft_model(model, config)
-    generator = torch.Generator().manual_seed(1)
-    with torch.no_grad():
-        for name, parameter in peft_model.named_parameters():
-            if "lora_B" in name:
-                parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.05)
+    peft_model = random_lora(model, rank=8, alpha=16, b_scale=0.05, seed=1)
     lora_dir = root / "tiny-lora"
     peft_model.save_pretrained(lora_dir)
     f32 = llama_gguf(hf_dir, root / "tiny.f32.gguf", "f32")

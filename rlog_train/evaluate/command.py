@@ -21,9 +21,8 @@ import typer
 from rlog_train.evaluate.records import EvalResult, ExampleRecord
 from rlog_train.evaluate.report import all_figures, figures_table, speed_table, write_report
 from rlog_train.evaluate.suite import EvalError, EvalOptions, EvalSet, build_sets
+from rlog_tui.errors import EXIT_ERROR, EXIT_INTERRUPTED
 from rlog_tui.models import NO_ADAPTER
-
-EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +146,7 @@ def run(command: EvalCommand) -> int:
             f"examples, written to {out_dir}",
             err=True,
         )
-        return EXIT_INTERRUPTED if result.stopped_reason == "interrupted" else 1
+        return EXIT_INTERRUPTED if result.stopped_reason == "interrupted" else EXIT_ERROR
     return 0
 
 

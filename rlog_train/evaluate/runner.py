@@ -36,15 +36,9 @@ class _Stop(Exception):
 
 def open_engine(choice: ModelChoice, *, threads: int = 0, n_ctx: int = 4096) -> Engine:
     """Start the engine the TUI would start for ``choice`` and wait for the model to load."""
-    from rlog_tui.engine.factory import start_engine
+    from rlog_tui.engine.factory import start_loaded_engine
 
-    engine = start_engine(Settings(threads=threads, n_ctx=n_ctx), choice)
-    try:
-        engine.wait_ready()
-    except Exception:
-        engine.close()
-        raise
-    return engine
+    return start_loaded_engine(Settings(threads=threads, n_ctx=n_ctx), choice)
 
 
 def request_for(example: Any, options: EvalOptions) -> Request:

@@ -48,3 +48,15 @@ def backend_maker(settings: Settings, choice: ModelChoice | None) -> Callable[[]
 def start_engine(settings: Settings, choice: ModelChoice | None) -> Engine:
     """Create and start an engine; the model loads on its thread while the caller goes on."""
     return Engine(backend_maker(settings, choice)).start()
+
+
+def start_loaded_engine(settings: Settings, choice: ModelChoice | None) -> Engine:
+    """Start an engine and wait for its model to load (one-shot commands have nothing to do
+    meanwhile); if loading fails, close it and raise the load error."""
+    engine = start_engine(settings, choice)
+    try:
+        engine.wait_ready()
+    except BaseException:
+        engine.close()
+        raise
+    return engine

@@ -183,3 +183,59 @@ def test_an_entry_is_scored_on_its_message_not_its_header_laden_line(llama_engin
     score = screener.verdict(template_id).score
     assert score == pytest.approx(direct("data TLB error interrupt"), abs=1e-6)
     assert score != pytest.approx(direct(line), abs=1e-6)
+
+
+def _bgl(level: str, message: str, second: int) -> str:
+    return (
+        f"17714976{second:02} 2026.02.19 R19-M1-NC-C:J03-U11 2026-02-19-10.40.{second:02}.522294 "
+        f"R19-M1-NC-C:J03-U11 RAS KERNEL {level} {message}"
+    )
+
+
+def test_a_template_logged_only_at_info_is_shown_with_its_score_but_not_flagged(
+    llama_engine, tmp_path
+):
+    from rlog_tui.source.entries import assemble
+    from rlog_tui.source.formats import format_named
+
+    parity, tlb, ddr = (
+        "instruction cache parity error corrected",
+        "data TLB error interrupt",
+        "ddr errors detected and corrected",
+    )
+    path = tmp_path / "verdicts.json"
+    seed(path, Screener(llama_engine).cache_key, {parity: 0.94, tlb: 0.92, ddr: 0.91})
+    screener = Screener(llama_engine, cache=VerdictCache(path), thresholds=Thresholds(0.8, 0.4))
+    bgl = format_named("bgl")
+
+    def feed(line: str) -> int:
+        (entry,) = assemble(bgl, [line])
+        return screener.feed_entry(entry, line)
+
+    info_only = [feed(_bgl("INFO", parity, s)) for s in range(3)][0]
+    fatal = feed(_bgl("FATAL", tlb, 4))
+    lifted = feed(_bgl("INFO", ddr, 5))
+    screener.wait_idle(timeout=300)
+    assert screener.calls == 0 and screener.cache_hits == 3
+    gated = screener.verdict(info_only)
+    assert (gated.label, gated.score, gated.detail) == ("inconclusive", 0.94, "logged at INFO")
+    assert not screener.is_abnormal(info_only)
+    assert screener.verdict(fatal).label == "abnormal" and screener.is_abnormal(fatal)
+    assert screener.verdict(lifted).label == "inconclusive"
+    assert feed(_bgl("ERROR", ddr, 6)) == lifted  # one line above INFO lifts the gate
+    assert screener.verdict(lifted).label == "abnormal" and screener.verdict(lifted).score == 0.91
+
+
+def test_a_level_guessed_from_the_messages_words_does_not_gate(llama_engine, tmp_path):
+    from rlog_tui.source.entries import assemble
+    from rlog_tui.source.formats import format_named
+
+    message = "disk controller info page unreadable"
+    path = tmp_path / "verdicts.json"
+    seed(path, Screener(llama_engine).cache_key, {message: 0.9})
+    screener = Screener(llama_engine, cache=VerdictCache(path), thresholds=Thresholds(0.8, 0.4))
+    (entry,) = assemble(format_named("plain"), [message])
+    assert entry.level is not None and entry.level_guessed
+    template_id = screener.feed_entry(entry, message)
+    screener.wait_idle(timeout=300)
+    assert screener.verdict(template_id).label == "abnormal"

@@ -26,6 +26,10 @@ class TemplateRow:
     verdict: str
     """``abnormal``, ``inconclusive``, ``normal``, ``unknown`` (no score) or ``unscreened``."""
     from_cache: bool
+    level: str | None
+    """The most severe level its lines' headers declared (``INFO``, ``FATAL``…); None: none did."""
+    detail: str
+    """Why the verdict is what it is when the score alone does not say (``logged at INFO``)."""
     first_lines: list[int]
     """First line numbers (1-based) of the template, at most the screener's ``max_line_numbers``."""
 
@@ -71,7 +75,8 @@ class ScreeningReport:
             "",
             f"- model: {self.model}",
             f"- scores: P(abnormal) vs P(normal) at the answer; abnormal >= {flag:.2f}, "
-            f"normal < {clear:.2f}, inconclusive between ({self.thresholds['origin']})",
+            f"normal < {clear:.2f}, inconclusive between ({self.thresholds['origin']}); "
+            "a template logged only at INFO or below is inconclusive at most",
             f"- format: {self.format} · lines: {self.lines:,} · entries: {self.entries:,} · "
             f"templates: {len(self.templates):,} · "
             f"model calls: {self.model_calls:,} (cached scores: {self.cache_hits:,})",
@@ -86,7 +91,9 @@ class ScreeningReport:
             if len(template) > TEMPLATE_COLUMN_CHARS:
                 template = template[: TEMPLATE_COLUMN_CHARS - 1] + "…"
             lines = ", ".join(str(n) for n in row.first_lines[:5])
-            cached = " (cached)" if row.from_cache else ""
+            cached = (f" ({row.detail})" if row.detail else "") + (
+                " (cached)" if row.from_cache else ""
+            )
             score = "–" if row.score is None else f"{row.score:.3f}"
             out.append(
                 f"| {row.template_id} | {row.count:,} | {score} | {row.verdict}{cached} | "
@@ -110,6 +117,8 @@ def build_report(
                 score=score_of(info),
                 verdict=verdict.label if verdict is not None else "unscreened",
                 from_cache=verdict is not None and verdict.from_cache,
+                level=None if info.level is None else info.level.name,
+                detail="" if verdict is None else verdict.detail,
                 first_lines=list(info.line_numbers),
             )
         )

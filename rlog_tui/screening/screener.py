@@ -6,9 +6,12 @@ in the background (``Priority.BACKGROUND``: a user's request pre-empts it betwee
 one forward pass), one job in flight at a time. The score is the model's probability of
 ``abnormal`` against ``normal`` at the answer position (``protocol.scores``), and the thresholds
 (calibrated per model, ``models.thresholds_for``) turn it into ``abnormal``, ``normal`` or
-``inconclusive``; ``unknown`` when the model could not score it. The verdict of a template flags
-every line of it, past and future, so the model's cost grows with the number of distinct
-messages, not with the number of lines, and ``ranked()`` lists templates most suspicious first.
+``inconclusive``; ``unknown`` when the model could not score it. A template whose every line was
+logged at INFO or below (the level its format's header declares) is not flagged whatever its
+score: it is ``inconclusive`` at most, shown with its score (``routine_level``). The verdict of
+a template flags every line of it, past and future, so the model's cost grows with the number of
+distinct messages, not with the number of lines, and ``ranked()`` lists templates most suspicious
+first.
 
 Scores are stored under the template's text as it was when it appeared, per model identity, in a
 ``VerdictCache`` on disk: opening the same log again costs no model calls. The cache keeps the
@@ -42,6 +45,7 @@ from rlog_tui.models import ModelChoice
 from rlog_tui.protocol import DEFAULT_THRESHOLDS, Thresholds, scoring_fingerprint
 from rlog_tui.screening.verdict_cache import CachedScore, VerdictCache
 from rlog_tui.source.entries import Entry
+from rlog_tui.source.formats.levels import Level
 from rlog_tui.templates import Template, TemplateMiner
 
 logger = logging.getLogger(__name__)
@@ -50,6 +54,15 @@ EXAMPLE_CHARS = 500
 """Characters kept of each example line: 3 examples × 10k templates stay under 15 MB."""
 SAVE_INTERVAL_S = 2.0
 """The verdict file is rewritten at most this often while screening (and always when idle)."""
+
+ROUTINE_LEVEL = Level.INFO
+"""A template logged at this level or below (INFO, DEBUG) and never above is not flagged.
+
+Why: the program that wrote the line called it routine, and the model reads only the message (its
+training items carry no level). Stage 6 scores BGL's `instruction cache parity error corrected`
+(INFO, labelled normal) 0.940, above its flag threshold, and the lines a log writes at INFO are
+the bulk of it: flagged, they bury the real incident. The score stays the model's and is shown;
+only the flag needs the level to agree."""
 
 State = Literal["queued", "screening", "done", "skipped"]
 VerdictLabel = Literal["normal", "abnormal", "inconclusive", "unknown"]
@@ -68,8 +81,25 @@ class Verdict:
     from_cache: bool = False
 
     @classmethod
-    def of_score(cls, score: float, thresholds: Thresholds, *, from_cache: bool = False) -> Verdict:
-        return cls(thresholds.label(score), score, from_cache=from_cache)
+    def of_score(
+        cls,
+        score: float,
+        thresholds: Thresholds,
+        *,
+        level: Level | None = None,
+        from_cache: bool = False,
+    ) -> Verdict:
+        """The thresholds' label for ``score``; ``abnormal`` becomes ``inconclusive`` for a
+        template logged at ``ROUTINE_LEVEL`` or below (``level``: the most severe seen)."""
+        label = thresholds.label(score)
+        if label == "abnormal" and routine_level(level):
+            return cls("inconclusive", score, f"logged at {level.name}", from_cache)
+        return cls(label, score, from_cache=from_cache)
+
+
+def routine_level(level: Level | None) -> bool:
+    """True for a known level that is INFO or below (``Level.UNKNOWN`` is not known)."""
+    return level is not None and Level.UNKNOWN < level <= ROUTINE_LEVEL
 
 
 @dataclass(slots=True)
@@ -85,6 +115,8 @@ class TemplateInfo:
     """What the model is asked about: its first entry's message and fields, without the header."""
     examples: list[str] = field(default_factory=list)
     line_numbers: list[int] = field(default_factory=list)
+    level: Level | None = None
+    """The most severe level its entries were logged at; None while none declared one."""
     last_seen: int = 0
     """Sequence number of its latest line (``Screener.lines_seen`` then): recency order."""
     state: State = "queued"
@@ -165,9 +197,26 @@ class Screener:
         """Mine one entry's message (``first_line``: its raw first line, kept as an example)."""
         self.entries_seen += 1
         self.lines_seen += entry.line_count - 1
-        return self._feed(
+        template_id = self._feed(
             entry.template_text, first_line, entry.model_text, entry.first_line, is_message=True
         )
+        self._note_level(self._info[template_id], None if entry.level_guessed else entry.level)
+        return template_id
+
+    def _note_level(self, info: TemplateInfo, level: Level | None) -> None:
+        """Keep the template's most severe level; a line above routine lifts the gate."""
+        if (
+            level is None
+            or level is Level.UNKNOWN
+            or (info.level is not None and level <= info.level)
+        ):
+            return
+        info.level = level
+        verdict = info.verdict
+        if verdict is not None and verdict.score is not None:
+            info.verdict = Verdict.of_score(
+                verdict.score, self.thresholds, level=level, from_cache=verdict.from_cache
+            )
 
     def _feed(
         self, mined: str, line: str, message: str, line_no: int | None, *, is_message: bool
@@ -208,7 +257,9 @@ class Screener:
         cached = self.cache.get(key, info.key)
         if cached is None:
             return False
-        info.verdict = Verdict.of_score(cached.score, self.thresholds, from_cache=True)
+        info.verdict = Verdict.of_score(
+            cached.score, self.thresholds, level=info.level, from_cache=True
+        )
         info.state = "done"
         self.cache_hits += 1
         return True
@@ -290,7 +341,8 @@ class Screener:
             return False
         self.calls += 1
         score = event.score.abnormal
-        info.verdict, info.state = Verdict.of_score(score, self.thresholds), "done"
+        info.verdict = Verdict.of_score(score, self.thresholds, level=info.level)
+        info.state = "done"
         key = self.cache_key
         if self.cache is not None and key is not None:
             self.cache.put(key, info.key, CachedScore(score))

@@ -61,6 +61,8 @@ class Entry:
     fields: Mapping[str, str] = field(default_factory=lambda: NO_FIELDS)
     exception: str | None = None
     """The exception line found among the continuation lines (``ValueError: bad port``)."""
+    level_guessed: bool = False
+    """``level`` came from the message's words, not a level field (``ParsedLine.level_guessed``)."""
 
     @property
     def last_line(self) -> int:
@@ -125,7 +127,9 @@ class EntryAssembler:
         finished = self.flush()
         if parsed is None:  # not the format's (a Go panic, a stray frame): an entry of its own
             level = detect_level(line)
-            parsed = ParsedLine(line.strip(), level=None if level is Level.UNKNOWN else level)
+            parsed = ParsedLine(
+                line.strip(), level=None if level is Level.UNKNOWN else level, level_guessed=True
+            )
         self._head = parsed
         self._first, self._count = line_no, 1
         self._exception, self._in_traceback = None, line.startswith(_TRACEBACK)
@@ -147,6 +151,7 @@ class EntryAssembler:
             head.level,
             head.fields,
             self._exception,
+            head.level_guessed,
         )
 
     def _continues(self, line: str, parsed: ParsedLine | None) -> bool:

@@ -83,7 +83,9 @@ class Plain(LogFormat):
             if self.headed:
                 return None
             level = detect_level(text)
-            return ParsedLine(text, None, None if level is Level.UNKNOWN else level)
+            return ParsedLine(
+                text, None, None if level is Level.UNKNOWN else level, level_guessed=True
+            )
         header = text[: len(text) - len(message)]
         return ParsedLine(message, find_timestamp(header), header_level(header))
 

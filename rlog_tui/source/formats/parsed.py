@@ -26,6 +26,9 @@ class ParsedLine:
     timestamp: float | None = None
     level: Level | None = None
     fields: Mapping[str, str] = field(default_factory=lambda: NO_FIELDS)
+    level_guessed: bool = False
+    """True when ``level`` was read from the message's words, not from a level field: good
+    enough to colour a line, not to say what its program declared (the screener's gate)."""
 
 
 class LogFormat(ABC):

@@ -22,14 +22,13 @@ from rlog_tui.command_line import (
     MAX_TOKENS,
     THREADS,
     AdapterOption,
-    Backend,
     DebugOption,
     FastOption,
     JsonOption,
     ModelOption,
     main_for,
 )
-from rlog_tui.config import Resolved, config_path, load_settings
+from rlog_tui.config import Backend, Resolved, config_path, load_settings
 from rlog_tui.engine import Done, EngineError, Failed, ScoringUnsupported, Started, Tokens
 from rlog_tui.engine.adapter_metadata import recorded_order
 from rlog_tui.engine.backend import SamplingParams

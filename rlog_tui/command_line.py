@@ -16,7 +16,6 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Sequence
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -84,15 +83,6 @@ def out_option(describe: str, **details: Any) -> Any:
     """``-o/--out``, spelt alike by every command that writes a file or folder; ``describe`` says
     what this one writes, ``details`` are typer's (``dir_okay=False``...)."""
     return typer.Option("--out", "-o", help=describe, **details)
-
-
-class Backend(StrEnum):
-    """Where the model runs."""
-
-    LLAMA = "llama"
-    """llama.cpp in this process (the default)."""
-    OPENAI = "openai"
-    """Any OpenAI-compatible server (``--base-url``)."""
 
 
 def debug_requested() -> bool:

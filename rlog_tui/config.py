@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, fields, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,15 @@ def cache_dir() -> Path:
 def default_threads() -> int:
     """Half the cores, at least one: llama.cpp slows sharply when it competes for every core."""
     return max(1, (os.cpu_count() or 2) // 2)
+
+
+class Backend(StrEnum):
+    """Where the model runs (``--backend``, ``backend`` in the config file)."""
+
+    LLAMA = "llama"
+    """llama.cpp in this process (the default)."""
+    OPENAI = "openai"
+    """Any OpenAI-compatible server (``--base-url``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rlog_tui.config import Backend as BackendKind
 from rlog_tui.config import Settings
 from rlog_tui.engine.backend import Backend
 from rlog_tui.engine.errors import EngineError
 from rlog_tui.engine.worker import Engine
 from rlog_tui.models import ModelChoice
 
-BACKENDS = ("llama", "openai")
-
 
 def backend_maker(settings: Settings, choice: ModelChoice | None) -> Callable[[], Backend]:
     """A zero-argument constructor, called on the engine thread (which must own the model)."""
-    if settings.backend == "openai":
+    if settings.backend == BackendKind.OPENAI:
         if not settings.base_url:
             raise EngineError("--backend openai needs --base-url URL (e.g. http://127.0.0.1:8000)")
         from rlog_tui.engine.openai_backend import OpenAIBackend, OpenAISettings
@@ -27,9 +26,9 @@ def backend_maker(settings: Settings, choice: ModelChoice | None) -> Callable[[]
             prompt_format=settings.prompt_format,
         )
         return lambda: OpenAIBackend(remote)
-    if settings.backend != "llama":
+    if settings.backend != BackendKind.LLAMA:
         raise EngineError(
-            f"unknown backend {settings.backend!r}: choose one of {', '.join(BACKENDS)}"
+            f"unknown backend {settings.backend!r}: choose one of {', '.join(BackendKind)}"
         )
     if choice is None:
         raise EngineError("no model chosen")

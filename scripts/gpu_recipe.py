@@ -63,8 +63,11 @@ def prepare(
     data_dir: Path | None = None,
     train_file: Path | None = None,
     eval_file: Path | None = None,
+    synthetic_parsing_items: int = 0,
 ) -> dict:
-    """Write the compact base and the examples the GPU run needs into ``out``."""
+    """Write the compact base and the examples the GPU run needs into ``out``; with
+    ``synthetic_parsing_items`` N, the base also keeps the tokens of the N generated parsing items a
+    run with the same ``seed`` adds (``rlog-train sft --synthetic_parsing N --seed SEED``)."""
     from rlog_train.data import load_split, sample, to_prompt
     from rlog_train.formatting import (
         BOTH_ORDERS,
@@ -79,7 +82,10 @@ def prepare(
     from rlog_tui.protocol import Task
 
     out.mkdir(parents=True, exist_ok=True)
+    from rlog_train.data.synthetic_parsing import synthetic_parsing
+
     train = read_examples(train_file) if train_file else training_examples(data_dir=data_dir)
+    train += synthetic_parsing(synthetic_parsing_items, seed)
     if eval_file:
         evaluation = read_examples(eval_file)
     else:
@@ -307,6 +313,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", type=Path)
     p.add_argument("--train-file", type=Path, help="examples JSON instead of the data folder")
     p.add_argument("--eval-file", type=Path, help="examples JSON instead of the test splits")
+    p.add_argument(
+        "--synthetic-parsing",
+        type=int,
+        default=0,
+        help="keep the tokens of N generated parsing items (sft --synthetic_parsing N, --seed)",
+    )
     c = sub.add_parser("parts", help="CPU side: cut FOLDER into slices that fit the calls")
     c.add_argument("folder", type=Path)
     c.add_argument("carry_root", type=Path)
@@ -347,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
             data_dir=args.data_dir,
             train_file=args.train_file,
             eval_file=args.eval_file,
+            synthetic_parsing_items=args.synthetic_parsing,
         )
         print(json.dumps(summary, indent=2))
         return 0

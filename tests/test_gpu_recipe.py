@@ -108,3 +108,28 @@ def test_run_prints_each_stage_and_the_table_last(tiny_run):
     lines = printed.strip().splitlines()
     assert lines[-1].startswith("seconds: sft ")
     assert lines[-2].startswith("| grpo | parse |")
+
+
+def test_prepare_keeps_the_tokens_of_the_generated_parsing_items_a_run_adds(tmp_path):
+    from rlog_train.data.synthetic_parsing import synthetic_parsing
+    from rlog_train.formatting import read_examples
+    from rlog_train.gguf_base import load_tokenizer
+
+    tiny = build_tiny_llama(tmp_path / "tiny")
+    save_examples(TRAIN, tmp_path / "train.json")
+    save_examples(EVAL, tmp_path / "eval.json")
+    argv = ["prepare", str(tmp_path / "in"), "--base", str(tiny), "--seed", "3"]
+    argv += [
+        "--train-file",
+        str(tmp_path / "train.json"),
+        "--eval-file",
+        str(tmp_path / "eval.json"),
+    ]
+    assert _recipe().main([*argv, "--synthetic-parsing", "6"]) == 0
+    generated = synthetic_parsing(6, seed=3)
+    assert read_examples(tmp_path / "in" / "train.json") == [*TRAIN, *generated]
+    prepared = json.loads((tmp_path / "in" / "recipe.json").read_text())
+    kept = prepared["compact_base"]["kept_tokens"]
+    compact = load_tokenizer(tmp_path / "in" / "base")
+    for item in generated:
+        assert max(compact(item.input + " " + item.label)["input_ids"]) < kept

@@ -268,5 +268,9 @@ def save_trained(trainer: Any, tokenizer: Any, out: Path, full: bool) -> None:
 
         standalone_copy(trainer.accelerator.unwrap_model(trainer.model)).save_pretrained(out)
     else:
-        trainer.save_model(str(out))
+        # LoRA only: the embeddings are frozen base weights. PEFT would save them too ("resized
+        # during finetuning") when a stage continues an adapter made on another compact base,
+        # and the GGUF converter takes LoRA pairs only.
+        model = trainer.accelerator.unwrap_model(trainer.model)
+        model.save_pretrained(str(out), save_embedding_layers=False)
     tokenizer.save_pretrained(out)

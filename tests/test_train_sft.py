@@ -225,3 +225,31 @@ def test_rows_with_a_token_the_base_has_no_embedding_for_are_dropped_not_crashed
     assert within_vocabulary(rows, 10) == [rows[0], rows[2]]
     assert "1 training row(s) dropped" in caplog.text
     assert within_vocabulary(rows, None) == rows
+
+
+def test_a_stage_on_another_base_saves_lora_pairs_only(tiny, tmp_path):
+    """Continuing an adapter whose recorded base has another vocabulary size (a compact base
+    rebuilt with more tokens) must not save the frozen embeddings beside the LoRA pairs."""
+    import shutil
+
+    from safetensors import safe_open
+
+    from rlog_train.sft import train_sft
+
+    first = train_sft(_config(tiny, tmp_path / "one", max_steps=1), examples=EXAMPLES)
+    other = tmp_path / "other-base"
+    shutil.copytree(tiny, other)
+    config = json.loads((other / "config.json").read_text())
+    (other / "config.json").write_text(
+        json.dumps({**config, "vocab_size": config["vocab_size"] + 8})
+    )
+    adapter_config = first.output_dir / "adapter_config.json"
+    recorded = json.loads(adapter_config.read_text())
+    adapter_config.write_text(json.dumps({**recorded, "base_model_name_or_path": str(other)}))
+    second = train_sft(
+        _config(tiny, tmp_path / "two", max_steps=1, init_adapter=str(first.output_dir)),
+        examples=EXAMPLES,
+    )
+    with safe_open(second.output_dir / "adapter_model.safetensors", "pt") as saved:
+        names = list(saved.keys())
+    assert names and all("lora_" in name for name in names), names

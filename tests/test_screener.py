@@ -212,7 +212,9 @@ def test_a_template_logged_only_at_info_is_shown_with_its_score_but_not_flagged(
         (entry,) = assemble(bgl, [line])
         return screener.feed_entry(entry, line)
 
-    info_only = [feed(_bgl("INFO", parity, s)) for s in range(3)][0]
+    info_lines = [feed(_bgl("INFO", parity, s)) for s in range(3)]
+    assert len(set(info_lines)) == 1  # three lines, one template
+    info_only = info_lines[0]
     fatal = feed(_bgl("FATAL", tlb, 4))
     lifted = feed(_bgl("INFO", ddr, 5))
     screener.wait_idle(timeout=300)

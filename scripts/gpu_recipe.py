@@ -69,6 +69,7 @@ def prepare(
     ``synthetic_parsing_items`` N, the base also keeps the tokens of the N generated parsing items a
     run with the same ``seed`` adds (``rlog-train sft --synthetic_parsing N --seed SEED``)."""
     from rlog_train.data import load_split, sample, to_prompt
+    from rlog_train.data.synthetic_parsing import synthetic_parsing
     from rlog_train.formatting import (
         BOTH_ORDERS,
         end_of_turn,
@@ -82,8 +83,6 @@ def prepare(
     from rlog_tui.protocol import Task
 
     out.mkdir(parents=True, exist_ok=True)
-    from rlog_train.data.synthetic_parsing import synthetic_parsing
-
     train = read_examples(train_file) if train_file else training_examples(data_dir=data_dir)
     train += synthetic_parsing(synthetic_parsing_items, seed)
     if eval_file:

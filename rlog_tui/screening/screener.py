@@ -205,11 +205,7 @@ class Screener:
 
     def _note_level(self, info: TemplateInfo, level: Level | None) -> None:
         """Keep the template's most severe level; a line above routine lifts the gate."""
-        if (
-            level is None
-            or level is Level.UNKNOWN
-            or (info.level is not None and level <= info.level)
-        ):
+        if level is None or (info.level is not None and level <= info.level):
             return
         info.level = level
         verdict = info.verdict

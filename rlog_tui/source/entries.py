@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from rlog_tui.source.formats.levels import Level, detect_level
+from rlog_tui.source.formats.levels import Level
 from rlog_tui.source.formats.parsed import NO_FIELDS, LogFormat, ParsedLine
 
 MAX_ENTRY_LINES = 1_000
@@ -126,10 +126,7 @@ class EntryAssembler:
             return None
         finished = self.flush()
         if parsed is None:  # not the format's (a Go panic, a stray frame): an entry of its own
-            level = detect_level(line)
-            parsed = ParsedLine(
-                line.strip(), level=None if level is Level.UNKNOWN else level, level_guessed=True
-            )
+            parsed = ParsedLine.guessed(line.strip())
         self._head = parsed
         self._first, self._count = line_no, 1
         self._exception, self._in_traceback = None, line.startswith(_TRACEBACK)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from rlog_tui.source.formats.levels import Level, detect_level, level_named
+from rlog_tui.source.formats.levels import Level, level_named
 from rlog_tui.source.formats.parsed import LogFormat, ParsedLine, RegexFormat
 from rlog_tui.source.formats.timestamps import epoch_seconds, find_timestamp, parse_timestamp
 from rlog_tui.templates.headers import HeaderStripper
@@ -82,10 +82,7 @@ class Plain(LogFormat):
         if message is text:
             if self.headed:
                 return None
-            level = detect_level(text)
-            return ParsedLine(
-                text, None, None if level is Level.UNKNOWN else level, level_guessed=True
-            )
+            return ParsedLine.guessed(text)
         header = text[: len(text) - len(message)]
         return ParsedLine(message, find_timestamp(header), header_level(header))
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from rlog_tui.source.formats.levels import Level
+from rlog_tui.source.formats.levels import Level, detect_level
 
 NO_FIELDS: Mapping[str, str] = MappingProxyType({})
 
@@ -29,6 +29,12 @@ class ParsedLine:
     level_guessed: bool = False
     """True when ``level`` was read from the message's words, not from a level field: good
     enough to colour a line, not to say what its program declared (the screener's gate)."""
+
+    @classmethod
+    def guessed(cls, message: str) -> ParsedLine:
+        """A line no level field covers: its level read from its words (``detect_level``)."""
+        level = detect_level(message)
+        return cls(message, level=None if level is Level.UNKNOWN else level, level_guessed=True)
 
 
 class LogFormat(ABC):

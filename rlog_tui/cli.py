@@ -86,9 +86,24 @@ FormatOpt = Annotated[
 ]
 
 
-def _settings(**flags: object) -> Resolved:
-    renamed = {"n_ctx" if k == "ctx" else k: v for k, v in flags.items()}
-    return load_settings(renamed)
+SETTING_FLAGS: dict[str, str] = {
+    "model": "model",
+    "adapter": "adapter",
+    "backend": "backend",
+    "base_url": "base_url",
+    "threads": "threads",
+    "ctx": "n_ctx",
+    "max_tokens": "max_tokens",
+}
+"""The command parameters that are settings, and the setting each one sets: a command's own
+flags (``--fast``, ``--json``...) are not settings and stay out of ``load_settings``."""
+
+
+def _settings(params: dict[str, object]) -> Resolved:
+    """The settings under a command's flags (typer's ``context.params``): each command passes
+    whatever it was given, so adding a setting's option to a command is the whole change."""
+    flags = {SETTING_FLAGS[name]: value for name, value in params.items() if name in SETTING_FLAGS}
+    return load_settings(flags)
 
 
 def _choice(resolved: Resolved, fast: bool) -> ModelChoice | None:
@@ -113,6 +128,7 @@ def _first_assembly() -> bool:
 
 @app.command()
 def tail(
+    context: typer.Context,
     files: Annotated[
         list[Path],
         typer.Argument(help="Log file(s) to follow (.gz read-only); '-' follows standard input."),
@@ -142,14 +158,7 @@ def tail(
     enter ask, esc cancel, f fast mode, / search, \\ filter, p templates, ? help, ctrl+p commands.
     """
     _setup_logging(debug)
-    resolved = _settings(
-        model=model,
-        adapter=adapter,
-        backend=backend,
-        base_url=base_url,
-        threads=threads,
-        ctx=ctx,
-    )
+    resolved = _settings(context.params)
     spool = None
     if any(str(path) == STDIN_NAME for path in files):
         spool = StdinSpool(take_piped_stdin(need_terminal=True)).start()
@@ -195,6 +204,7 @@ def tail(
 
 @app.command()
 def analyze(
+    context: typer.Context,
     file: Annotated[
         Path, typer.Argument(help="Log file to analyse (.gz read-only); '-' reads standard input.")
     ],
@@ -253,15 +263,7 @@ def analyze(
     _setup_logging(debug)
     the_task = task
     window = make_window(since, until)
-    resolved = _settings(
-        model=model,
-        adapter=adapter,
-        backend=backend,
-        base_url=base_url,
-        threads=threads,
-        ctx=ctx,
-        max_tokens=max_tokens,
-    )
+    resolved = _settings(context.params)
     if screen_all:
         if the_task is not Task.ANOMALY:
             raise UsageError("--all screens with the anomaly task only: use --task anomaly")
@@ -449,13 +451,14 @@ def _run_request(engine, request: Request, *, stream_text: bool) -> _Outcome:
 
 @app.command()
 def models(
+    context: typer.Context,
     model: ModelOption = None,
     adapter: AdapterOption = None,
     backend: BackendOpt = None,
     base_url: BaseUrlOpt = None,
 ) -> None:
     """Show which model and adapter rlog would load (normal and fast mode) and from where."""
-    resolved = _settings(model=model, adapter=adapter, backend=backend, base_url=base_url)
+    resolved = _settings(context.params)
     settings = resolved.settings
     typer.echo(f"config file: {config_path()}{'' if config_path().exists() else ' (absent)'}")
     if settings.backend == "openai":
@@ -478,6 +481,7 @@ def models(
 
 @app.command()
 def doctor(
+    context: typer.Context,
     model: ModelOption = None,
     adapter: AdapterOption = None,
 ) -> None:
@@ -487,7 +491,7 @@ def doctor(
     """
     from rlog_tui.doctor import run_checks
 
-    resolved = _settings(model=model, adapter=adapter)
+    resolved = _settings(context.params)
     choice = _choice(resolved, fast=True)
     if choice is None:
         raise UsageError("doctor checks the in-process llama.cpp backend, not --backend openai")

@@ -140,6 +140,20 @@ def test_models_shows_what_resolves_and_from_where(tmp_path, embedded_model):
     assert f"config file {config}" in result.stdout and "8192" in result.stdout
 
 
+def test_setting_flags_reach_the_settings_and_a_commands_own_flags_do_not():
+    from rlog_tui.cli import _settings
+
+    params = {"ctx": 512, "max_tokens": 64, "base_url": "http://x", "fast": True, "debug": False}
+    settings = _settings(params).settings
+    assert (settings.n_ctx, settings.max_tokens, settings.base_url) == (512, 64, "http://x")
+
+
+def test_models_takes_the_server_flags():
+    result = rlog("models", "--backend", "openai", "--base-url", "http://127.0.0.1:9")
+    assert result.returncode == 0, result.stderr
+    assert "openai-compatible server at http://127.0.0.1:9 (--base-url flag)" in result.stdout
+
+
 def test_malformed_config_is_one_line_error(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text("n_ctx = [oops\n")

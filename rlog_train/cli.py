@@ -131,6 +131,14 @@ def eval_command(
         bool,
         typer.Option("--full-splits", help="Keep test items that also occur in training."),
     ] = False,
+    free_templates: Annotated[
+        bool,
+        typer.Option(
+            "--free-templates",
+            help="Parsing answers decoded unaided, not held to templates of their line as "
+            "served (to measure what the rule adds).",
+        ),
+    ] = False,
     hf: Annotated[
         str | None,
         typer.Option("--hf", help="Evaluate an HF model directory (or .gguf) with transformers."),
@@ -168,6 +176,7 @@ def eval_command(
         max_tokens=max_tokens,
         drop_leaked=not full_splits,
         data_dir=data_dir,
+        template_rule=not free_templates,
     )
     command = EvalCommand(
         options=options,

@@ -272,6 +272,7 @@ def evaluate_hf(
             "max_tokens": options.max_tokens,
         },
         **base_config(options, sets),
+        "template_rule": False,  # the rule is a llama.cpp logits processor (served paths)
     }
     result = EvalResult(config=config, machine=machine, sets=sets, started_at=now_iso())
 

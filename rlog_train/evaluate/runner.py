@@ -48,7 +48,7 @@ def request_for(example: Any, options: EvalOptions) -> Request:
         lines=example.lines,
         order=options.order,
         instruction=example.instruction,
-        sampling=SamplingParams(max_tokens=options.max_tokens),
+        sampling=SamplingParams(max_tokens=options.max_tokens, template_rule=options.template_rule),
         stop_after_answer=options.fast,
     )
 
@@ -121,6 +121,7 @@ def base_config(options: EvalOptions, sets: list[EvalSet]) -> dict[str, Any]:
         "per_unseen_system": options.per_unseen_system,
         "max_tokens": options.max_tokens,
         "drop_leaked": options.drop_leaked,
+        "template_rule": options.template_rule,
         "data_dir": str(options.data_dir) if options.data_dir else None,
         "sets": {
             eval_set.name: {

@@ -15,7 +15,7 @@ from rlog_train.data import Example, Split, find_data_dir, load_split_with_repor
 from rlog_train.data.splits import TEST_SPLITS, splits_of
 from rlog_tui.errors import InputError
 from rlog_tui.protocol import TASKS, OutputOrder, Task, served_order
-from rlog_tui.protocol.decoding import MAX_TOKENS
+from rlog_tui.protocol.decoding import MAX_TOKENS, SERVED
 
 
 class EvalError(InputError):
@@ -38,6 +38,8 @@ class EvalOptions:
     drop_leaked: bool = True
     """Drop test items whose input appears in training (``--full-splits`` keeps them)."""
     data_dir: Path | None = None
+    template_rule: bool = SERVED.template_rule
+    """Parsing answers held to templates of their line, as served (``--free-templates``: not)."""
 
     recorded_order: str | None = None
     """The order the adapter records it was trained on (``rlog.output_order``), if any."""

@@ -26,7 +26,14 @@ class SamplingParams:
     repeat_penalty: float = SERVED.repeat_penalty
     seed: int = 0
     grammar: str | None = None
-    """GBNF text constraining the output (llama backend only); see ``protocol.grammar``."""
+    """GBNF text constraining what follows the response's lead (llama backend only); see
+    ``protocol.grammar``."""
+    template_rule: bool = SERVED.template_rule
+    """Decode an answer-first parsing answer as a template of its line: the engine then sets
+    ``template_of`` (False: the model writes unaided, to measure what the rule adds)."""
+    template_of: str | None = None
+    """The line the answer must be a template of (``protocol.template_of_line``); the in-process
+    llama backend applies it, a server backend ignores it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from rlog_tui.engine.errors import (
 )
 from rlog_tui.engine.llama_log import python_stderr_to_logging, route_llama_logs
 from rlog_tui.engine.llama_open import adapter_mismatch, open_llama
+from rlog_tui.engine.template_constraint import TemplateConstraint
 from rlog_tui.engine.vocabulary import TrainedVocabulary
 from rlog_tui.protocol import (
     AnomalyScore,
@@ -89,6 +90,8 @@ class LlamaBackend:
         """Tokens whose KV the last score left in the cache (None: a generation ran since)."""
         self._full_vocabulary = None
         """A compact base's full tokenizer (a vocabulary-only ``Llama``), closed with this one."""
+        self._pieces: dict[int, bytes] = {}
+        """Each token's bytes as written, looked up once (``_piece``)."""
 
         check_gguf(settings.model_path, "model")
         if settings.adapter_path is not None:
@@ -201,11 +204,10 @@ class LlamaBackend:
             if params.grammar
             else None
         )
-        within = (
-            llama_cpp.LogitsProcessorList([self._vocabulary.processor(tokens)])
-            if self._vocabulary is not None
-            else None
-        )
+        processors = [] if self._vocabulary is None else [self._vocabulary.processor(tokens)]
+        if params.template_of is not None:
+            processors.append(TemplateConstraint(params.template_of, self._piece, len(tokens)))
+        within = llama_cpp.LogitsProcessorList(processors) if processors else None
         stream = self._llama.create_completion(
             tokens,
             max_tokens=params.max_tokens,
@@ -222,6 +224,13 @@ class LlamaBackend:
         for part in stream:
             choice = part["choices"][0]
             yield Chunk(choice.get("text") or "", choice.get("finish_reason"))
+
+    def _piece(self, token: int) -> bytes:
+        """The bytes ``token`` writes (none for a control token), as the stream decodes them."""
+        piece = self._pieces.get(token)
+        if piece is None:
+            piece = self._pieces[token] = token_piece(self._llama, token)
+        return piece
 
     def label_tokens(self) -> LabelTokens:
         """The lead and label tokens of this model's tokenizer (checked once, then kept)."""
@@ -279,3 +288,25 @@ class LlamaBackend:
         self._llama.close()
         if self._full_vocabulary is not None:
             self._full_vocabulary.close()
+
+
+def token_piece(llama: object, token: int) -> bytes:
+    """``token``'s bytes, however long (``Llama.detokenize`` cuts a piece at 32 bytes)."""
+    import ctypes
+
+    import llama_cpp
+
+    size = 64
+    while True:
+        buffer = ctypes.create_string_buffer(size)
+        written = llama_cpp.llama_token_to_piece(
+            llama._model.vocab,  # type: ignore[attr-defined]
+            token,
+            buffer,
+            size,
+            0,
+            False,
+        )
+        if written >= 0:
+            return buffer.raw[:written]
+        size = -written

@@ -19,7 +19,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 from rlog_tui.engine.backend import Backend, SamplingParams
@@ -43,6 +43,7 @@ from rlog_tui.protocol import (
     build_prompt,
     check_answer,
     response_lead,
+    template_line,
 )
 from rlog_tui.protocol.compression import fit_prompt
 
@@ -297,6 +298,7 @@ class Engine:
     def _generate(self, job: Job, backend: Backend) -> None:
         request = job.request
         prompt = self._prompt_for(request, backend)
+        sampling = served_sampling(request, prompt.sent)
         prompt_tokens = backend.count_tokens(prompt.text)
         job.on_event(Started(job.id, prompt, prompt_tokens))
         self.calls += 1
@@ -311,13 +313,12 @@ class Engine:
         def should_stop() -> bool:
             return job.cancelled or job._preempted.is_set()
 
-        # a grammar constrains the response from its first character, lead included
-        lead = "" if request.sampling.grammar else response_lead(request.order)
+        lead = response_lead(request.order)
         pieces.append(lead)
         lead_segments = parser.feed(lead)
         if lead_segments:
             job.on_event(Tokens(job.id, tuple(lead_segments)))
-        for chunk in backend.generate(prompt.text, request.sampling, should_stop, lead):
+        for chunk in backend.generate(prompt.text, sampling, should_stop, lead):
             if chunk.text:
                 n_chunks += 1
                 if first_token_at is None:
@@ -380,3 +381,13 @@ class Engine:
             score = None
         seconds = time.perf_counter() - started
         self._finish(job, Scored(job.id, prompt, prompt_tokens, score, seconds))
+
+
+def served_sampling(request: Request, sent: Sequence[str]) -> SamplingParams:
+    """``request``'s sampling, with the line its answer must be a template of where the rule
+    applies (``protocol.template_of_line``: answer-first parsing of one line, as sent)."""
+    sampling = request.sampling
+    if not sampling.template_rule or sampling.grammar or sampling.template_of is not None:
+        return sampling
+    line = template_line(request.task, sent, request.order)
+    return sampling if line is None else replace(sampling, template_of=line)

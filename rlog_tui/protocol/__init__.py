@@ -45,6 +45,7 @@ from rlog_tui.protocol.stream_parser import (
     parse_response,
 )
 from rlog_tui.protocol.tasks import TASKS, Task, TaskSpec, parse_task_list, task_from_name
+from rlog_tui.protocol.template_of_line import TemplateOfLine, template_line
 
 __all__ = [
     "ANOMALY_LABELS",
@@ -74,6 +75,7 @@ __all__ = [
     "StreamParser",
     "Task",
     "TaskSpec",
+    "TemplateOfLine",
     "Thresholds",
     "answer_problems",
     "build_prompt",
@@ -89,5 +91,6 @@ __all__ = [
     "served_order",
     "target_text",
     "task_from_name",
+    "template_line",
     "user_message",
 ]

@@ -27,16 +27,27 @@ class Decoding:
     top_p: float
     repeat_penalty: float
     max_tokens: int
+    template_rule: bool = False
+    """Answer-first parsing answers decode as templates of their own line
+    (``protocol.template_of_line``)."""
 
     @property
     def greedy(self) -> bool:
         return self.temperature == 0.0
 
 
-SERVED = Decoding(temperature=0.0, top_p=0.95, repeat_penalty=REPEAT_PENALTY, max_tokens=MAX_TOKENS)
-"""Answers the user reads, and every evaluation of them: greedy."""
+SERVED = Decoding(
+    temperature=0.0,
+    top_p=0.95,
+    repeat_penalty=REPEAT_PENALTY,
+    max_tokens=MAX_TOKENS,
+    template_rule=True,
+)
+"""Answers the user reads, and every evaluation of them: greedy, a parsing answer a template of its
+line (llama.cpp paths; the HF evaluator decodes without the rule)."""
 ROLLOUT = Decoding(temperature=0.8, top_p=1.0, repeat_penalty=REPEAT_PENALTY, max_tokens=512)
-"""GRPO's sampled group (R-Log's temperature 0.8), with the penalty served answers get."""
+"""GRPO's sampled group (R-Log's temperature 0.8), with the penalty served answers get; free of the
+template rule, so the reward sees (and teaches away) what the model writes unaided."""
 
 VOCABULARY_METADATA_KEY = "rlog.trained_vocabulary"
 """Adapter GGUF metadata: the token ids its training softmax ranged over, when that was not the

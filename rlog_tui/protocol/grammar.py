@@ -13,17 +13,21 @@ from rlog_tui.protocol.tasks import Task
 
 
 def format_grammar(task: Task, order: OutputOrder, max_think_chars: int = 600) -> str:
-    """A grammar for one think block and one answer block in ``order``.
+    """A grammar for what follows the response's lead: one think block and one answer block in
+    ``order``.
 
-    Anomaly answers are limited to the two labels; other answers are free text without ``<``.
-    The think block is bounded so a constrained model cannot ramble past its budget.
+    The engine gives the lead (``response_lead``: ``<answer>`` or ``<think>``) as training did, so
+    the grammar starts inside the first block. Anomaly answers are limited to the two labels; other
+    answers are free text without ``<``. The think block is bounded so a constrained model cannot
+    ramble past its budget.
     """
     if task is Task.ANOMALY:
         answer_body = " | ".join(f'"{label}"' for label in ANOMALY_LABELS)
     else:
         answer_body = "[^<]+"
     think_body = f"[^<]{{0,{max_think_chars}}}"
-    think = f'"<think>" {think_body} "</think>"'
-    answer = f'"<answer>" ( {answer_body} ) "</answer>"'
-    first, second = (think, answer) if order is OutputOrder.REASON_FIRST else (answer, think)
-    return f"root ::= {first} {second}\n"
+    if order is OutputOrder.REASON_FIRST:
+        rest = f'{think_body} "</think>" "<answer>" ( {answer_body} ) "</answer>"'
+    else:
+        rest = f'( {answer_body} ) "</answer>" "<think>" {think_body} "</think>"'
+    return f"root ::= {rest}\n"

@@ -32,6 +32,16 @@ def test_the_best_token_that_keeps_the_answer_a_template_wins():
     assert np.isneginf(written[[0, 2, 8]]).all()  # the control token cannot end the answer early
 
 
+def test_a_token_masked_before_the_rule_stays_masked():
+    """The trained-vocabulary rule runs first: the template rule never reopens what it closed."""
+    constraint = TemplateConstraint("Linkerror event expired", piece, len(PROMPT))
+    given = scores([3, 5])
+    given[3] = -np.inf  # "error" is outside the trained vocabulary
+    written = constraint(np.array([*PROMPT, 1]), given)
+    assert int(np.argmax(written)) == 5  # "<*>" is the best token left
+    assert np.isneginf(written[3])
+
+
 def test_after_the_closing_tag_the_reason_is_free():
     constraint = TemplateConstraint("Linkerror", piece, len(PROMPT))
     given = scores([8, 2])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -59,3 +60,31 @@ def test_hf_model_not_found_is_one_line(tmp_path):
     result = invoke(app, "rlog-train", *["eval", "--hf", str(tmp_path / "absent"), "--limit", "1"])
     assert result.exit_code == 1
     assert result.output.strip().count("\n") == 0 and "HF model not found" in result.output
+
+
+@pytest.mark.parametrize("rule", [True, False])
+def test_hf_parsing_answers_follow_the_served_template_rule(tiny_llama, rule):
+    """The tiny random Llama, unaided, writes no template of the line (seen once: stray pieces);
+    under the rule, as llama.cpp serves it, its answer is one and closes."""
+    from rlog_train.evaluate.hf_runner import HFGenerator, load_hf
+    from rlog_train.evaluate.suite import EvalOptions
+    from rlog_tui.protocol import OutputOrder, TemplateOfLine, parse_response
+
+    line = "block 42 ok"
+    network, tokenizer = load_hf(tiny_llama, None, "cpu")
+    options = EvalOptions(
+        tasks=(Task.PARSE,), fast=True, max_tokens=24, recorded_order="answer-first"
+    )
+    generator = HFGenerator(network, tokenizer, replace(options, template_rule=rule), 512)
+    example = SimpleNamespace(task=Task.PARSE, lines=[line], instruction=None)
+    other = SimpleNamespace(task=Task.ANOMALY, lines=[line], instruction=None)
+    parsed, anomaly = generator.generate(
+        [generator.prompt_for(example), generator.prompt_for(other)]
+    )
+    answer = parse_response(parsed.raw_text, OutputOrder.ANSWER_FIRST).answer
+    assert TemplateOfLine(line).accepts(answer.strip()) is rule, parsed.raw_text
+    if rule:
+        assert parsed.finish_reason == "answer", parsed.raw_text
+    assert not TemplateOfLine(line).accepts(
+        parse_response(anomaly.raw_text, OutputOrder.ANSWER_FIRST).answer.strip()
+    )  # a row of another task in the same batch is left alone

@@ -18,10 +18,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from rlog_train.evaluate.hf_template_rule import template_rule_processor
 from rlog_train.evaluate.provenance import file_identity, machine_info, now_iso
 from rlog_train.evaluate.records import EvalResult, Generation
 from rlog_train.evaluate.runner import OnRecord, base_config, collect
 from rlog_train.evaluate.suite import EvalError, EvalOptions, EvalSet, build_sets
+from rlog_train.evaluate.token_bytes import token_bytes
 from rlog_train.formatting import prompt_format_for
 from rlog_tui.protocol import (
     ANSWER_CLOSE,
@@ -30,6 +32,7 @@ from rlog_tui.protocol import (
     StreamParser,
     build_prompt,
     response_lead,
+    template_line,
 )
 from rlog_tui.protocol.decoding import SERVED
 
@@ -109,6 +112,8 @@ class HFGenerator:
     def __init__(self, network: Any, tokenizer: Any, options: EvalOptions, n_ctx: int) -> None:
         self.network, self.tokenizer, self.options, self.n_ctx = network, tokenizer, options, n_ctx
         self.format = prompt_format_for(network.config)
+        self._pieces: list[bytes] | None = None
+        """Each token's bytes (``token_bytes``), read once a parsing row needs the template rule."""
         self.stop_ids = _stop_token_ids(tokenizer, network, self.format)
         self.stop_strings = [
             text
@@ -154,6 +159,9 @@ class HFGenerator:
         extra: dict[str, Any] = {}
         if self.stop_strings:
             extra = {"stop_strings": self.stop_strings, "tokenizer": tok}
+        rule = self._template_rule(prompts, batch["input_ids"].shape[1])
+        if rule is not None:
+            extra["logits_processor"] = rule
         started = time.perf_counter()
         with torch.inference_mode():
             output = self.network.generate(
@@ -190,6 +198,17 @@ class HFGenerator:
                 )
             )
         return results
+
+    def _template_rule(self, prompts: Sequence[Prompt], width: int) -> Any:
+        """The served template rule for the batch's parsing rows (``None``: no row has one)."""
+        if not self.options.template_rule:
+            return None
+        lines = [template_line(p.task, p.sent, p.order) for p in prompts]
+        if all(line is None for line in lines):
+            return None
+        if self._pieces is None:
+            self._pieces = token_bytes(self.tokenizer)
+        return template_rule_processor(lines, self._pieces, width)
 
     def _finish(
         self,
@@ -272,7 +291,6 @@ def evaluate_hf(
             "max_tokens": options.max_tokens,
         },
         **base_config(options, sets),
-        "template_rule": False,  # the rule is a llama.cpp logits processor (served paths)
     }
     result = EvalResult(config=config, machine=machine, sets=sets, started_at=now_iso())
 

@@ -7,7 +7,10 @@ same decoding. Served answers are greedy (the same log gives the same answer); G
 around the same policy at R-Log's temperature to explore. The repetition penalty is
 llama.cpp's 1.1 (what every figure in the README was measured with); HF applies it over the
 whole sequence where llama.cpp looks back 64 tokens, the one difference left between paths.
-Fast and full mode decode alike: fast mode only stops at ``</answer>``.
+Answer-first parsing answers are held to templates of their line (``template_rule``) in the engine
+and the HF evaluator alike; GRPO's rollouts and ``quantize verify`` (which compares the two
+runtimes token for token) decode unaided. Fast and full mode decode alike: fast mode only stops at
+``</answer>``.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ SERVED = Decoding(
     template_rule=True,
 )
 """Answers the user reads, and every evaluation of them: greedy, a parsing answer a template of its
-line (llama.cpp paths; the HF evaluator decodes without the rule)."""
+line (the engine's processor; the HF evaluator wraps the same one)."""
 ROLLOUT = Decoding(temperature=0.8, top_p=1.0, repeat_penalty=REPEAT_PENALTY, max_tokens=512)
 """GRPO's sampled group (R-Log's temperature 0.8), with the penalty served answers get; free of the
 template rule, so the reward sees (and teaches away) what the model writes unaided."""

@@ -422,9 +422,45 @@ def _citations(outcome: _Outcome, selected: list[tuple[int, str]]) -> list[dict[
     ]
 
 
+class _StreamLines:
+    """The answer streams to stdout, the reason to stderr (``analyze > file`` keeps the answer
+    alone); in a terminal both show, so each ends its line before the other starts
+    (``abnormal`` / ``L1: …`` rather than ``abnormalL1: …``)."""
+
+    def __init__(self) -> None:
+        self._open = {True: False, False: False}  # answer (stdout) / reason (stderr) mid-line
+        self._answered = False
+
+    def write(self, answer: bool, text: str) -> None:
+        if not text:
+            return
+        self._end(not answer)
+        stream = sys.stdout if answer else sys.stderr
+        stream.write(text)
+        stream.flush()
+        self._open[answer] = not text.endswith("\n")
+        self._answered = self._answered or answer
+
+    def close(self) -> None:
+        """End both lines; the answer's line always ends (an empty answer is an empty line)."""
+        self._end(False)
+        if self._open[True] or not self._answered:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        self._open[True] = False
+
+    def _end(self, answer: bool) -> None:
+        if self._open[answer]:
+            stream = sys.stdout if answer else sys.stderr
+            stream.write("\n")
+            stream.flush()
+            self._open[answer] = False
+
+
 def _run_request(engine, request: Request, *, stream_text: bool) -> _Outcome:
     notice = ""
     sent: tuple[str, ...] = ()
+    lines = _StreamLines()
     for event in engine.stream(request):
         if isinstance(event, Started):
             notice = event.prompt.notice
@@ -433,18 +469,12 @@ def _run_request(engine, request: Request, *, stream_text: bool) -> _Outcome:
                 typer.echo(f"rlog: {notice}", err=True)
         elif isinstance(event, Tokens) and stream_text:
             for segment in event.segments:
-                if segment.channel == "answer":
-                    sys.stdout.write(segment.text)
-                    sys.stdout.flush()
-                else:
-                    sys.stderr.write(segment.text)
-                    sys.stderr.flush()
+                lines.write(segment.channel == "answer", segment.text)
         elif isinstance(event, Failed):
             raise EngineError(event.message)
         elif isinstance(event, Done):
             if stream_text:
-                sys.stdout.write("\n")
-                sys.stdout.flush()
+                lines.close()
             return _Outcome(event, notice, sent)
     raise EngineError("the engine stopped without an answer")
 

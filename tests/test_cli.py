@@ -213,3 +213,23 @@ def test_analyze_all_is_for_the_anomaly_task_on_the_whole_file():
     assert "whole file" in one_line_error(
         rlog("analyze", str(SAMPLE), "--all", "--last", "3"), code=2
     )
+
+
+def test_answer_and_reason_streamed_to_one_terminal_stay_on_lines_of_their_own(monkeypatch):
+    """stdout and stderr on one terminal: ``abnormal`` then ``L1: …``, not ``abnormalL1: …``."""
+    import io
+
+    from rlog_tui.cli import _StreamLines
+
+    terminal = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    monkeypatch.setattr(sys, "stderr", terminal)
+    lines = _StreamLines()
+    for answer, text in [(True, "abn"), (True, "ormal"), (False, "L1: disk"), (False, " full.")]:
+        lines.write(answer, text)
+    lines.close()
+    assert terminal.getvalue() == "abnormal\nL1: disk full.\n"
+    silent = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", silent)
+    _StreamLines().close()
+    assert silent.getvalue() == "\n"  # no answer: still one (empty) line, as before

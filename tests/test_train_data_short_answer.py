@@ -59,3 +59,26 @@ def test_chosen_tasks_only_and_only_free_text_ones() -> None:
     assert cut[1].label == LABEL
     with pytest.raises(UsageError, match="free-text tasks only"):
         shorten_answers(examples, 3, {Task.PARSE})
+
+
+def test_a_first_sentence_that_opens_a_list_keeps_its_opening_and_the_first_step() -> None:
+    text = (
+        "To resolve it, the following steps should be taken: 1. **Free space**: Delete old "
+        "snapshots on /data. Then restart the node. 2. **Alert**: Watch the disk."
+    )
+    assert leading_sentences(text, 40) == (
+        "To resolve it, the following steps should be taken: **Free space**: Delete old "
+        "snapshots on /data. Then restart the node."
+    )
+    assert leading_sentences(text, 5) == (
+        "To resolve it, the following steps should be taken: **Free space**: Delete old "
+        "snapshots on /data."
+    )
+
+
+def test_a_number_ending_a_sentence_is_no_list() -> None:
+    text = "Apache could not bind to port 443. Another process holds it. 1. Stop it."
+    assert (
+        leading_sentences(text, 40)
+        == "Apache could not bind to port 443. Another process holds it."
+    )

@@ -21,25 +21,43 @@ from rlog_tui.errors import UsageError
 from rlog_tui.protocol import TASKS, Task
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'“(`*])")
-_LIST_OPENING = re.compile(r"(?:^|\s)(?:\d+\.|[-*])\s*$")
+_LIST_OPENING = re.compile(r"(?:^|(?<=[.:!?]))\s*(?:\d+\.|[-*])\s*$")
+"""A list item's number or bullet closing a sentence: after its end or a colon (not `port 443.`)."""
 
 
 def leading_sentences(text: str, words: int) -> str:
     """Whole sentences from the start of ``text`` while they fit in ``words`` (the first always).
 
-    A sentence that only opens a list (`This involves: 1.`) is dropped with what follows it:
-    a list cut after its number is no answer.
+    A later sentence that only opens a list (`This involves: 1.`) is dropped with what follows
+    it: a list cut after its number is no answer. When the first sentence opens the list (most
+    solutions: "To resolve it, the following steps should be taken: 1."), its opening stays
+    without the number and the first step follows it, whole: the answer is then the opening and
+    the first thing to do, not "…should be taken: 1.".
     """
     if words < 1:
         raise UsageError(f"answer_words must be at least 1, got {words}")
-    sentences = _SENTENCE_END.split(" ".join(text.split()))
-    kept, used = [sentences[0]], len(sentences[0].split())
-    for sentence in sentences[1:]:
-        used += len(sentence.split())
-        if used > words or _LIST_OPENING.search(sentence):
+    first, *rest = _SENTENCE_END.split(" ".join(text.split()))
+    kept = [first]
+    if rest and (opening := _LIST_OPENING.search(first)):
+        step = _without_list_opening(rest[0])
+        kept = [first[: opening.start()].rstrip(), step]
+        rest = rest[1:] if step == rest[0] else []
+    used = sum(len(sentence.split()) for sentence in kept)
+    for sentence in rest:
+        body = _without_list_opening(sentence)
+        used += len(body.split())
+        if used > words or body.endswith(":"):
             break
-        kept.append(sentence)
+        kept.append(body)
+        if body != sentence:
+            break  # the next step begins
     return " ".join(kept)
+
+
+def _without_list_opening(sentence: str) -> str:
+    """``sentence`` less a next item's number at its end (`… done. 2.` → `… done.`)."""
+    opening = _LIST_OPENING.search(sentence)
+    return sentence[: opening.start()].rstrip() if opening else sentence
 
 
 def shorten_answers(

@@ -82,3 +82,13 @@ def test_a_number_ending_a_sentence_is_no_list() -> None:
         leading_sentences(text, 40)
         == "Apache could not bind to port 443. Another process holds it."
     )
+
+
+def test_dotted_numbers_ending_a_sentence_are_no_list() -> None:
+    text = (
+        "It was logged at 01:42:40.659710. The client was 10.10.10.100. "
+        "The PID is 10727. 1. Restart it."
+    )
+    assert leading_sentences(text, 40) == (
+        "It was logged at 01:42:40.659710. The client was 10.10.10.100. The PID is 10727."
+    )

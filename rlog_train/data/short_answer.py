@@ -21,8 +21,9 @@ from rlog_tui.errors import UsageError
 from rlog_tui.protocol import TASKS, Task
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'“(`*])")
-_LIST_OPENING = re.compile(r"(?:^|(?<=[.:!?]))\s*(?:\d+\.|[-*])\s*$")
-"""A list item's number or bullet closing a sentence: after its end or a colon (not `port 443.`)."""
+_LIST_OPENING = re.compile(r"(?:^|(?<=[.:!?])\s+)(?:\d+\.|[-*])\s*$")
+"""A list item's number or bullet closing a sentence, after a space that follows its end or a colon:
+not `port 443.`, `10.10.10.100.` or `01:42:40.659710.`."""
 
 
 def leading_sentences(text: str, words: int) -> str:

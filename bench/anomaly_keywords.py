@@ -37,10 +37,11 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     trouble: dict[str, Counter[tuple[str, str, bool]]] = {}
     for split in ("train", "validation", "test"):
-        counts: Counter[tuple[str, str, bool]] = Counter()
-        for example in load_split(Task.ANOMALY, split):
-            flagged = detect_level(example.input) >= Level.ERROR
-            counts[(example.system or "?", example.label, flagged)] += 1
+        examples = load_split(Task.ANOMALY, split)
+        counts = Counter(
+            (example.system or "?", example.label, detect_level(example.input) >= Level.ERROR)
+            for example in examples
+        )
         for system in sorted({system for system, _, _ in counts}):
             row = [
                 counts[(system, label, flagged)]
@@ -52,7 +53,7 @@ def main() -> None:
             print(f"| {split} | {system} | " + " | ".join(map(str, row)) + f" | {share} |")
         trouble[split] = Counter(
             (example.system or "?", example.label, bool(TROUBLE.search(example.input)))
-            for example in load_split(Task.ANOMALY, split)
+            for example in examples
         )
     print()
     print("| split | system | abnormal with trouble words | normal with trouble words |")
@@ -61,10 +62,8 @@ def main() -> None:
         for system in sorted({system for system, _, _ in counts}):
             cells = []
             for label in ("abnormal", "normal"):
-                worded, total = (
-                    counts[(system, label, True)],
-                    sum(counts[(system, label, flag)] for flag in (True, False)),
-                )
+                worded = counts[(system, label, True)]
+                total = worded + counts[(system, label, False)]
                 cells.append(f"{worded} of {total} ({worded / total:.0%})")
             print(f"| {split} | {system} | " + " | ".join(cells) + " |")
 

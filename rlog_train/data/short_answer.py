@@ -39,9 +39,10 @@ def leading_sentences(text: str, words: int) -> str:
         raise UsageError(f"answer_words must be at least 1, got {words}")
     first, *rest = _SENTENCE_END.split(" ".join(text.split()))
     kept = [first]
-    if rest and (opening := _LIST_OPENING.search(first)):
+    opening = _without_list_opening(first)
+    if rest and opening != first:
         step = _without_list_opening(rest[0])
-        kept = [first[: opening.start()].rstrip(), step]
+        kept = [opening, step]
         rest = rest[1:] if step == rest[0] else []
     used = sum(len(sentence.split()) for sentence in kept)
     for sentence in rest:

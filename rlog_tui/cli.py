@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -22,11 +23,13 @@ from rlog_tui.command_line import (
     MAX_TOKENS,
     THREADS,
     AdapterOption,
+    Command,
     DebugOption,
     FastOption,
     JsonOption,
     ModelOption,
     main_for,
+    option_group,
 )
 from rlog_tui.config import Backend, Resolved, config_path, load_settings
 from rlog_tui.engine import Done, EngineError, Failed, ScoringUnsupported, Started, Tokens
@@ -68,42 +71,58 @@ app = typer.Typer(
 
 TASK_HELP = "Task: " + ", ".join(f"{t.value} ({spec.title})" for t, spec in TASKS.items())
 
-BackendOpt = Annotated[
-    Backend | None,
-    typer.Option(
-        "--backend", help="llama: in-process llama.cpp (default); openai: a server (--base-url)."
-    ),
-]
-BaseUrlOpt = Annotated[
-    str | None,
-    typer.Option("--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000"),
-]
-ThreadsOpt = Annotated[int | None, THREADS]
-CtxOpt = Annotated[int | None, CTX]
 FormatOpt = Annotated[
     FormatName | None,
     typer.Option("--format", help="The log's format (default: recognised from its first lines)."),
 ]
 
 
-SETTING_FLAGS: dict[str, str] = {
-    "model": "model",
-    "adapter": "adapter",
-    "backend": "backend",
-    "base_url": "base_url",
-    "threads": "threads",
-    "ctx": "n_ctx",
-    "max_tokens": "max_tokens",
+@dataclass(frozen=True, slots=True)
+class SettingFlag:
+    """A flag that sets one setting: the setting it sets, and its option as typer reads it."""
+
+    setting: str
+    option: Any  # Annotated[<type> | None, typer.Option(...)]: None leaves the setting be
+
+
+SETTING_FLAGS: dict[str, SettingFlag] = {
+    "max_tokens": SettingFlag("max_tokens", Annotated[int | None, MAX_TOKENS]),
+    "model": SettingFlag("model", ModelOption),
+    "adapter": SettingFlag("adapter", AdapterOption),
+    "backend": SettingFlag(
+        "backend",
+        Annotated[
+            Backend | None,
+            typer.Option(
+                "--backend",
+                help="llama: in-process llama.cpp (default); openai: a server (--base-url).",
+            ),
+        ],
+    ),
+    "base_url": SettingFlag(
+        "base_url",
+        Annotated[
+            str | None,
+            typer.Option("--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000"),
+        ],
+    ),
+    "threads": SettingFlag("threads", Annotated[int | None, THREADS]),
+    "ctx": SettingFlag("n_ctx", Annotated[int | None, CTX]),
 }
-"""The command parameters that are settings, and the setting each one sets: a command's own
-flags (``--fast``, ``--json``...) are not settings and stay out of ``load_settings``."""
+"""Every flag that is a setting, by its parameter name. A command's own flags (``--fast``,
+``--json``...) are not settings and stay out of ``load_settings``."""
 
 
-def _settings(params: dict[str, object]) -> Resolved:
-    """The settings under a command's flags (typer's ``context.params``): each command passes
-    whatever it was given, so adding a setting's option to a command is the whole change."""
-    flags = {SETTING_FLAGS[name]: value for name, value in params.items() if name in SETTING_FLAGS}
-    return load_settings(flags)
+def setting_flags(*names: str) -> Callable[[Command], Command]:
+    """Give the command these setting flags, listed in its ``--help`` where its ``flags``
+    parameter stands, and their values as that one dict (for ``_settings``): adding a setting
+    to a command is naming it here."""
+    return option_group("flags", {name: SETTING_FLAGS[name].option for name in names})
+
+
+def _settings(flags: dict[str, object]) -> Resolved:
+    """The settings under a command's setting flags (``setting_flags``)."""
+    return load_settings({SETTING_FLAGS[name].setting: value for name, value in flags.items()})
 
 
 def _choice(resolved: Resolved, fast: bool) -> ModelChoice | None:
@@ -127,8 +146,8 @@ def _first_assembly() -> bool:
 
 
 @app.command()
+@setting_flags("model", "adapter", "backend", "base_url", "threads", "ctx")
 def tail(
-    context: typer.Context,
     files: Annotated[
         list[Path],
         typer.Argument(help="Log file(s) to follow (.gz read-only); '-' follows standard input."),
@@ -143,12 +162,8 @@ def tail(
             help="Judge each new log template with the model in the background (cached).",
         ),
     ] = True,
-    model: ModelOption = None,
-    adapter: AdapterOption = None,
-    backend: BackendOpt = None,
-    base_url: BaseUrlOpt = None,
-    threads: ThreadsOpt = None,
-    ctx: CtxOpt = None,
+    *,
+    flags: dict[str, object],
     log_format: FormatOpt = None,
     debug: DebugOption = False,
 ) -> None:
@@ -158,7 +173,7 @@ def tail(
     enter ask, esc cancel, f fast mode, / search, \\ filter, p templates, ? help, ctrl+p commands.
     """
     _setup_logging(debug)
-    resolved = _settings(context.params)
+    resolved = _settings(flags)
     spool = None
     if any(str(path) == STDIN_NAME for path in files):
         spool = StdinSpool(take_piped_stdin(need_terminal=True)).start()
@@ -203,8 +218,8 @@ def tail(
 
 
 @app.command()
+@setting_flags("max_tokens", "model", "adapter", "backend", "base_url", "threads", "ctx")
 def analyze(
-    context: typer.Context,
     file: Annotated[
         Path, typer.Argument(help="Log file to analyse (.gz read-only); '-' reads standard input.")
     ],
@@ -240,13 +255,8 @@ def analyze(
             "(with --task anomaly).",
         ),
     ] = False,
-    max_tokens: Annotated[int | None, MAX_TOKENS] = None,
-    model: ModelOption = None,
-    adapter: AdapterOption = None,
-    backend: BackendOpt = None,
-    base_url: BaseUrlOpt = None,
-    threads: ThreadsOpt = None,
-    ctx: CtxOpt = None,
+    *,
+    flags: dict[str, object],
     log_format: FormatOpt = None,
     debug: DebugOption = False,
 ) -> None:
@@ -263,7 +273,7 @@ def analyze(
     _setup_logging(debug)
     the_task = task
     window = make_window(since, until)
-    resolved = _settings(context.params)
+    resolved = _settings(flags)
     if screen_all:
         if the_task is not Task.ANOMALY:
             raise UsageError("--all screens with the anomaly task only: use --task anomaly")
@@ -480,15 +490,10 @@ def _run_request(engine, request: Request, *, stream_text: bool) -> _Outcome:
 
 
 @app.command()
-def models(
-    context: typer.Context,
-    model: ModelOption = None,
-    adapter: AdapterOption = None,
-    backend: BackendOpt = None,
-    base_url: BaseUrlOpt = None,
-) -> None:
+@setting_flags("model", "adapter", "backend", "base_url")
+def models(flags: dict[str, object]) -> None:
     """Show which model and adapter rlog would load (normal and fast mode) and from where."""
-    resolved = _settings(context.params)
+    resolved = _settings(flags)
     settings = resolved.settings
     typer.echo(f"config file: {config_path()}{'' if config_path().exists() else ' (absent)'}")
     if settings.backend == "openai":
@@ -510,18 +515,15 @@ def models(
 
 
 @app.command()
-def doctor(
-    context: typer.Context,
-    model: ModelOption = None,
-    adapter: AdapterOption = None,
-) -> None:
+@setting_flags("model", "adapter")
+def doctor(flags: dict[str, object]) -> None:
     """Check this machine for a bug report: CPU, llama.cpp build, model, one 8-token generation.
 
     Paste its output into an issue. Exits 1 when a part fails, and says what to do about it.
     """
     from rlog_tui.doctor import run_checks
 
-    resolved = _settings(context.params)
+    resolved = _settings(flags)
     choice = _choice(resolved, fast=True)
     if choice is None:
         raise UsageError("doctor checks the in-process llama.cpp backend, not --backend openai")

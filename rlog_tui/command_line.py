@@ -8,14 +8,17 @@ shows the traceback of a user error too. The shared option types keep one vocabu
 for what a command writes, ``--json`` for JSON on stdout, ``--threads 0`` for "half the cores",
 ``--model``/``--adapter`` for the weights (resolved alike everywhere: ``rlog_tui.models``),
 ``--ctx`` and ``--max-tokens`` for the model's budgets, ``--tasks`` for a list of tasks, ``--fast``
-for the answer-first mode. An option a single program alone takes is declared in its ``cli``.
+for the answer-first mode. An option a single program alone takes is declared in its ``cli``;
+a block of options several commands take is declared once and spliced in by ``option_group``.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
 import typer
@@ -83,6 +86,40 @@ def out_option(describe: str, **details: Any) -> Any:
     """``-o/--out``, spelt alike by every command that writes a file or folder; ``describe`` says
     what this one writes, ``details`` are typer's (``dir_okay=False``...)."""
     return typer.Option("--out", "-o", help=describe, **details)
+
+
+Command = Callable[..., Any]
+
+
+def option_group(parameter: str, options: Mapping[str, Any]) -> Callable[[Command], Command]:
+    """Let the command's ``parameter`` stand for ``options`` (name -> ``Annotated`` type).
+
+    typer declares one option per parameter, so commands that take the same block of options
+    would each spell the block out. Decorated (under ``app.command``), a command shows typer a
+    signature with ``options`` where ``parameter`` stood, all defaulting to None (so ``--help``
+    lists them in that place), and receives their values as one dict in ``parameter``.
+    """
+
+    def splice(command: Command) -> Command:
+        signature = inspect.signature(command, eval_str=True)
+        own = list(signature.parameters.values())
+        at = list(signature.parameters).index(parameter)
+        spliced = [
+            inspect.Parameter(name, own[at].kind, default=None, annotation=annotation)
+            for name, annotation in options.items()
+        ]
+
+        @functools.wraps(command)
+        def run(**values: Any) -> Any:
+            group = {name: values.pop(name) for name in options}
+            return command(**values, **{parameter: group})
+
+        run.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[*own[:at], *spliced, *own[at + 1 :]]
+        )
+        return run
+
+    return splice
 
 
 def debug_requested() -> bool:

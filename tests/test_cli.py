@@ -140,12 +140,13 @@ def test_models_shows_what_resolves_and_from_where(tmp_path, embedded_model):
     assert f"config file {config}" in result.stdout and "8192" in result.stdout
 
 
-def test_setting_flags_reach_the_settings_and_a_commands_own_flags_do_not():
+def test_setting_flags_set_their_settings_and_a_flag_left_out_leaves_its_setting_be():
     from rlog_tui.cli import _settings
 
-    params = {"ctx": 512, "max_tokens": 64, "base_url": "http://x", "fast": True, "debug": False}
-    settings = _settings(params).settings
+    resolved = _settings({"ctx": 512, "max_tokens": 64, "base_url": "http://x", "model": None})
+    settings = resolved.settings
     assert (settings.n_ctx, settings.max_tokens, settings.base_url) == (512, 64, "http://x")
+    assert resolved.origins.get("model") != "--model flag"
 
 
 def test_models_takes_the_server_flags():

@@ -7,7 +7,7 @@ from typing import Annotated
 import pytest
 import typer
 
-from rlog_tui.command_line import BUG_HINT, DebugOption, run_app
+from rlog_tui.command_line import BUG_HINT, DebugOption, option_group, run_app
 from rlog_tui.errors import EXIT_BUG, EXIT_USAGE, InputError, UsageError
 
 
@@ -56,3 +56,29 @@ def test_click_usage_errors_keep_exit_2_and_success_is_0(capsys):
     assert "Invalid value for '--count'" in capsys.readouterr().err
     assert run_app(app, "rlog-tui", ["ok"]) == 0
     assert capsys.readouterr().out == "fine\n"
+
+
+def test_an_option_group_is_listed_in_its_parameters_place_and_arrives_as_one_dict(capsys):
+    app = typer.Typer()
+    received = {}
+    group = {
+        "alpha": Annotated[int | None, typer.Option("--alpha", help="The first of the group.")],
+        "beta": Annotated[str | None, typer.Option("--beta", help="The second of the group.")],
+    }
+
+    @app.command()
+    @option_group("settings", group)
+    def command(
+        first: Annotated[bool, typer.Option("--first")] = False,
+        *,
+        settings: dict[str, object],
+        last: Annotated[bool, typer.Option("--last")] = False,
+    ) -> None:
+        received.update(first=first, settings=settings, last=last)
+
+    assert run_app(app, "rlog-tui", ["--help"]) == 0
+    listed = capsys.readouterr().out
+    places = [listed.index(flag) for flag in ("--first", "--alpha", "--beta", "--last")]
+    assert places == sorted(places) and "The second of the group." in listed
+    assert run_app(app, "rlog-tui", ["--beta", "b", "--last"]) == 0
+    assert received == {"first": False, "settings": {"alpha": None, "beta": "b"}, "last": True}

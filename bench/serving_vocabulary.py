@@ -15,9 +15,7 @@ Per set: milliseconds per generated token (after the first), median time to answ
 
 from __future__ import annotations
 
-import argparse
 import os
-import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -25,14 +23,11 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import ab_serving as ab
 from quantize.gguf_files import copy_metadata, open_gguf
-from rlog_train.evaluate import EvalOptions, build_sets
-from rlog_train.evaluate.records import make_record
-from rlog_train.evaluate.runner import generate_one, open_engine, request_for
-from rlog_tui.engine.adapter_metadata import recorded_order
+from rlog_train.evaluate.runner import open_engine
 from rlog_tui.engine.cpu_features import cpu_model
-from rlog_tui.models import choose_model, embedded_adapter_path
-from rlog_tui.protocol import parse_task_list
+from rlog_tui.models import choose_model
 from rlog_tui.protocol.decoding import VOCABULARY_METADATA_KEY
 
 
@@ -52,76 +47,27 @@ def without_vocabulary(adapter: Path, target: Path) -> Path:
     return target
 
 
-def per_token_ms(records) -> float:
-    """Decode time per generated token after the first, over all records of a set."""
-    spent = sum(r.total_time - r.time_to_first_token for r in records if r.completion_tokens > 1)
-    tokens = sum(r.completion_tokens - 1 for r in records if r.completion_tokens > 1)
-    return 1000 * spent / max(tokens, 1)
-
-
-def answer_time(records) -> float:
-    return statistics.median(
-        r.time_to_answer if r.time_to_answer is not None else r.total_time for r in records
-    )
-
-
-def figure(records) -> float:
-    values = [r.metric.get(key) for r in records for key in ("token_f1", "rouge_l", "correct")]
-    values = [float(v) for v in values if v is not None]
-    return statistics.fmean(values) if values else float("nan")
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--adapter", type=Path, default=None, help="default: the shipped adapter")
-    parser.add_argument("--tasks", default="parse,interpret")
-    parser.add_argument("--limit", type=int, default=10, help="examples per test set")
-    parser.add_argument("--max-tokens", type=int, default=256)
-    args = parser.parse_args()
-
-    adapter = args.adapter or embedded_adapter_path()
-    options = EvalOptions(
-        tasks=parse_task_list(args.tasks),
-        limit=args.limit,
-        max_tokens=args.max_tokens,
-        fast=True,
-        recorded_order=recorded_order(adapter),
-    )
-    sets = build_sets(options)
-    runs: dict[str, list] = {"whole vocabulary (262,144)": [], "trained vocabulary": []}
+    args = ab.sample_arguments(__doc__.splitlines()[0], "parse,interpret")
+    names = ("whole vocabulary (262,144)", "trained vocabulary")
     with tempfile.TemporaryDirectory() as scratch:
-        whole = without_vocabulary(adapter, Path(scratch) / "adapter-whole-vocabulary.gguf")
-        engines = [open_engine(choose_model(None, path), threads=1) for path in (whole, adapter)]
-        try:
-            turn = 0
-            for eval_set in sets:
-                for example in eval_set.examples:
-                    order = [0, 1] if turn % 2 == 0 else [1, 0]
-                    turn += 1
-                    for index in order:
-                        generation = generate_one(engines[index], request_for(example, options))
-                        record = make_record(eval_set.name, example, generation)
-                        list(runs.values())[index].append(record)
-        finally:
-            for engine in engines:
-                engine.close()
-    print(f"machine: {cpu_model()}, one llama.cpp thread; adapter {adapter.name}; seed 0")
+        whole = without_vocabulary(args.adapter, Path(scratch) / "adapter-whole-vocabulary.gguf")
+        paths = (whole, args.adapter)
+        engines = [open_engine(choose_model(None, path), threads=1) for path in paths]
+        runs = ab.take_turns(engines, args)
+    print(f"machine: {cpu_model()}, one llama.cpp thread; adapter {args.adapter.name}; seed 0")
     print("| served over | set | n | ms per generated token | time to answer, median | figure |")
     print("|---|---|---|---|---|---|")
-    by_set: dict[str, dict[str, tuple[float, float]]] = {}
-    for name, records_of_run in runs.items():
-        groups: dict[str, list] = {}
-        for record in records_of_run:
-            groups.setdefault(record.set, []).append(record)
-        for set_name, records in groups.items():
-            ms, answer = per_token_ms(records), answer_time(records)
-            by_set.setdefault(set_name, {})[name] = (ms, answer)
+    timings: dict[str, list[tuple[float, float]]] = {}
+    for name, records_of_run in zip(names, runs, strict=True):
+        for set_name, records in ab.by_set(records_of_run).items():
+            ms, answer = ab.per_token_ms(records), ab.median_seconds(records, "time_to_answer")
+            timings.setdefault(set_name, []).append((ms, answer))
             print(
                 f"| {name} | {set_name} | {len(records)} | {ms:.1f} | {answer:.2f} s | "
-                f"{figure(records):.3f} |"
+                f"{ab.figure(records):.3f} |"
             )
-    for set_name, pair in by_set.items():
-        (whole_ms, whole_answer), (kept_ms, kept_answer) = pair.values()
+    for set_name, ((whole_ms, whole_answer), (kept_ms, kept_answer)) in timings.items():
         print(
             f"{set_name}: per token {whole_ms / kept_ms:.2f}x faster, "
             f"time to answer {whole_answer / kept_answer:.2f}x faster"

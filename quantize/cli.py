@@ -140,7 +140,11 @@ def merge(
     ] = "f16",
     scale: Annotated[float, typer.Option("--scale", help="Multiply the adapter's effect.")] = 1.0,
 ) -> None:
-    """Fold a GGUF LoRA adapter into its base: one GGUF that needs no adapter."""
+    """Fold a GGUF LoRA adapter into its base: one GGUF that needs no adapter.
+
+    It keeps the adapter's records (output order, trained vocabulary), so
+    `rlog-tui tail app.log --model merged.gguf` serves it as base + adapter were served.
+    """
     from quantize.gguf_files import human_size
     from quantize.merge import merge_adapter
 

@@ -60,13 +60,17 @@ def architecture(reader: gguf.GGUFReader) -> str:
 
 
 def copy_metadata(
-    reader: gguf.GGUFReader, writer: gguf.GGUFWriter, skip: tuple[str, ...] = ()
+    reader: gguf.GGUFReader,
+    writer: gguf.GGUFWriter,
+    skip: tuple[str, ...] = (),
+    only: tuple[str, ...] | None = None,
 ) -> None:
-    """Copy every metadata key of ``reader`` into ``writer`` with its exact GGUF value type."""
+    """Copy the metadata keys of ``reader`` (all but ``skip``; or ``only`` those) into ``writer``
+    with their exact GGUF value types."""
     import gguf
 
     for key, field in reader.fields.items():
-        if key in _GENERATED_KEYS or key in skip:
+        if key in _GENERATED_KEYS or key in skip or (only is not None and key not in only):
             continue
         vtype = field.types[0]
         sub_type = field.types[-1] if vtype == gguf.GGUFValueType.ARRAY else None

@@ -3,8 +3,11 @@
 Each targeted matrix is dequantized, gets ``scale * B @ A`` added (``scale = alpha / rank``,
 llama.cpp's own rule, times an optional user factor) and is written as F16, Q8_0 or F32. Every
 other tensor is copied byte for byte (norms stay F32, the embedding keeps its type), and every
-metadata key is kept. Re-quantizing a merged model to the base's Q4 grid would erase most of the
-adapter (rounding undoes a small delta), so the merge output types stop at Q8_0.
+metadata key is kept. The adapter's own ``rlog.*`` records (the output order it was trained on, its
+trained vocabulary) are carried into the merged file, so rlog serves it as it served base + adapter
+(``engine.adapter_metadata`` reads them from a model that has no adapter). Re-quantizing a merged
+model to the base's Q4 grid would erase most of the adapter (rounding undoes a small delta), so the
+merge output types stop at Q8_0.
 """
 
 from __future__ import annotations
@@ -24,25 +27,22 @@ from quantize.gguf_files import (
     field_value,
     open_gguf,
 )
+from rlog_tui.engine.lora_fold import (
+    LoraPairs,
+    LoraUnreadable,
+    LoraUnsupported,
+    fold,
+    folded_type,
+    lora_pairs,
+    misfit,
+)
 from rlog_tui.files import replaced_atomically
 
 OUT_TYPES = ("f16", "q8_0", "f32")
+RLOG_PREFIX = "rlog."
+"""The adapter's metadata keys that describe how it was trained, carried into the merged file."""
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True, slots=True)
-class AdapterTensors:
-    """A GGUF LoRA adapter read back: ``{base tensor: (A, B)}`` with A (r, in), B (out, r)."""
-
-    architecture: str
-    alpha: float
-    pairs: dict[str, tuple[np.ndarray, np.ndarray]]
-
-    def scale(self, target: str) -> float:
-        """llama.cpp's scale for one pair: ``alpha / rank``, or 1 when alpha is 0 (unset)."""
-        rank = self.pairs[target][0].shape[0]
-        return self.alpha / rank if self.alpha else 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,57 +55,25 @@ class MergedModel:
     out_type: str
 
 
-def read_adapter(path: Path) -> AdapterTensors:
-    """The LoRA pairs of a GGUF adapter, checked to be a complete LoRA adapter."""
-    import gguf
-
+def read_adapter(path: Path) -> tuple[Any, LoraPairs]:
+    """The adapter's reader and its LoRA pairs, checked to be a complete LoRA adapter."""
     reader = open_gguf(path, "adapter")
-    if field_value(reader, "general.type") != "adapter":
-        raise BadInput(f"not a GGUF adapter (general.type is not 'adapter'): {path}")
-    if field_value(reader, "adapter.type") != "lora":
-        raise UnsupportedInput(f"adapter type {field_value(reader, 'adapter.type')!r} is not lora")
-    alpha = float(field_value(reader, "adapter.lora.alpha", 0.0))
-    halves: dict[str, dict[str, np.ndarray]] = {}
-    for tensor in reader.tensors:
-        for which in ("a", "b"):
-            suffix = f".lora_{which}"
-            if tensor.name.endswith(suffix):
-                data = gguf.quants.dequantize(tensor.data, tensor.tensor_type)
-                halves.setdefault(tensor.name[: -len(suffix)], {})[which] = data
-                break
-        else:
-            raise UnsupportedInput(f"adapter tensor {tensor.name} is not a lora_a/lora_b tensor")
-    pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for target, parts in halves.items():
-        if set(parts) != {"a", "b"}:
-            raise BadInput(f"adapter tensor {target} lacks its lora_a or lora_b half: {path}")
-        a, b = parts["a"], parts["b"]
-        if a.shape[0] != b.shape[1]:
-            raise BadInput(f"adapter tensor {target}: lora_a {a.shape} and lora_b {b.shape} differ")
-        pairs[target] = (a, b)
-    return AdapterTensors(architecture(reader), alpha, pairs)
+    try:
+        return reader, lora_pairs(reader, path)
+    except LoraUnsupported as error:
+        raise UnsupportedInput(str(error)) from None
+    except LoraUnreadable as error:
+        raise BadInput(str(error)) from None
 
 
-def check_fits(base: Any, adapter: AdapterTensors, base_path: Path, adapter_path: Path) -> None:
+def check_fits(base: Any, adapter: LoraPairs, base_path: Path, adapter_path: Path) -> None:
     """Refuse an adapter for another architecture, with unknown tensor names or other shapes."""
-    arch = architecture(base)
-    if adapter.architecture != arch:
-        raise AdapterMismatch(
-            f"adapter {adapter_path.name} is for {adapter.architecture!r} but base "
-            f"{base_path.name} is {arch!r}"
-        )
     shapes = {t.name: (int(t.shape[0]), int(t.shape[1])) for t in base.tensors if len(t.shape) == 2}
-    for target, (a, b) in adapter.pairs.items():
-        if target not in shapes:
-            raise AdapterMismatch(
-                f"adapter tensor {target} does not exist in base {base_path.name}"
-            )
-        n_in, n_out = shapes[target]
-        if a.shape[1] != n_in or b.shape[0] != n_out:
-            raise AdapterMismatch(
-                f"adapter tensor {target} maps {a.shape[1]}→{b.shape[0]} but the base's is "
-                f"{n_in}→{n_out}"
-            )
+    reason = misfit(adapter, architecture(base), shapes)
+    if reason:
+        raise AdapterMismatch(
+            f"adapter {adapter_path.name} does not fit base {base_path.name}: {reason}"
+        )
 
 
 def merge_adapter(
@@ -126,7 +94,8 @@ def merge_adapter(
         )
     base_path, adapter_path, out_path = Path(base_path), Path(adapter_path), Path(out_path)
     base = open_gguf(base_path, "base model")
-    adapter = read_adapter(adapter_path)
+    adapter_reader, adapter = read_adapter(adapter_path)
+    records = tuple(key for key in adapter_reader.fields if key.startswith(RLOG_PREFIX))
     check_fits(base, adapter, base_path, adapter_path)
     qtype = {
         "f16": gguf.GGMLQuantizationType.F16,
@@ -137,11 +106,7 @@ def merge_adapter(
     plan: list[tuple[Any, gguf.GGMLQuantizationType | None]] = []
     for tensor in base.tensors:
         if tensor.name in adapter.pairs:
-            n_in = int(tensor.shape[0])
-            target_type = qtype
-            if qtype == gguf.GGMLQuantizationType.Q8_0 and n_in % 32:
-                target_type = gguf.GGMLQuantizationType.F16  # Q8_0 needs rows of 32s
-            plan.append((tensor, target_type))
+            plan.append((tensor, folded_type(int(tensor.shape[0]), qtype)))
         else:
             plan.append((tensor, None))
 
@@ -154,7 +119,8 @@ def merge_adapter(
         alignment = field_value(base, "general.alignment")
         if alignment:
             writer.data_alignment = int(alignment)
-        copy_metadata(base, writer)
+        copy_metadata(base, writer, skip=records)
+        copy_metadata(adapter_reader, writer, only=records)
         writer.add_string("rlog.merged_adapter", adapter_path.name)
         writer.add_float32("rlog.merged_adapter_scale", float(scale))
         for tensor, target_type in plan:
@@ -182,11 +148,10 @@ def merge_adapter(
             if target_type is None:
                 writer.write_tensor_data(tensor.data)
             else:
-                a, b = adapter.pairs[tensor.name]
-                weight = gguf.quants.dequantize(tensor.data, tensor.tensor_type)
-                weight = weight + (adapter.scale(tensor.name) * scale) * (b @ a)
-                data = gguf.quants.quantize(weight.astype(np.float32), target_type)
-                writer.write_tensor_data(data.view(np.uint8))
+                factor = adapter.scale(tensor.name) * scale
+                pair = adapter.pairs[tensor.name]
+                data = fold(tensor.data, tensor.tensor_type, pair, factor, target_type)
+                writer.write_tensor_data(data)
             if progress:
                 progress(done, len(plan))
         writer.close()

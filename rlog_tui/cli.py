@@ -136,7 +136,7 @@ def _choice(resolved: Resolved, fast: bool) -> ModelChoice | None:
 def _order_for(choice: ModelChoice | None, fast: bool) -> OutputOrder:
     """The order to ask ``choice`` in: answer first in fast mode, else the one its adapter
     records; a server backend (no choice) records none."""
-    return served_order(recorded_order(choice.adapter_path) if choice else None, fast)
+    return served_order(recorded_order(choice.recorded_by) if choice else None, fast)
 
 
 def _first_assembly() -> bool:

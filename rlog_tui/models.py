@@ -43,6 +43,12 @@ class ModelChoice:
     adapter_origin: str
     fast: bool
 
+    @property
+    def recorded_by(self) -> Path:
+        """The file that records how the weights were trained (``engine.adapter_metadata``):
+        the adapter, or the model itself when there is none (a model merged with one)."""
+        return self.adapter_path or self.model_path
+
 
 def _stamp_path(model: Path) -> Path:
     return model.with_suffix(model.suffix + ".verified")

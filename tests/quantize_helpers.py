@@ -144,3 +144,35 @@ def hf_models(assets: TinyAssets):
         AutoModelForCausalLM.from_pretrained(assets.hf_dir), assets.lora_dir
     ).eval()
     return base, tuned
+
+
+def rewritten_adapter(
+    source: Path,
+    target: Path,
+    *,
+    arch: str | None = None,
+    b_factor: float = 1.0,
+    records: dict | None = None,
+) -> Path:
+    """A copy of a GGUF adapter with another architecture, its B halves multiplied, or more
+    metadata (``rlog.*`` records as `rlog-quantize adapter` writes them: strings or id lists)."""
+    import gguf
+
+    from quantize.gguf_files import copy_metadata
+
+    reader = gguf.GGUFReader(source)
+    writer = gguf.GGUFWriter(target, arch or str(reader.fields["general.architecture"].contents()))
+    copy_metadata(reader, writer)
+    for key, value in (records or {}).items():
+        if isinstance(value, str):
+            writer.add_string(key, value)
+        else:
+            writer.add_array(key, value)
+    for tensor in reader.tensors:
+        data = np.array(tensor.data)
+        writer.add_tensor(tensor.name, data * b_factor if tensor.name.endswith("lora_b") else data)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return target

@@ -7,7 +7,7 @@ from collections import namedtuple
 
 import numpy as np
 import pytest
-from quantize_helpers import llama_greedy, llama_logits, prompt_ids
+from quantize_helpers import llama_greedy, llama_logits, prompt_ids, rewritten_adapter
 
 from quantize.errors import (
     AdapterMismatch,
@@ -69,27 +69,9 @@ def test_merge_onto_quantized_base(tiny_assets, tmp_path, out_type):
     assert np.abs(ours - applied).max() < np.abs(plain - applied).max() / 5
 
 
-def _rewrite_adapter(source, target, arch):
-    """A copy of a GGUF adapter with another ``general.architecture``."""
-    import gguf
-
-    from quantize.gguf_files import copy_metadata
-
-    reader = gguf.GGUFReader(source)
-    writer = gguf.GGUFWriter(target, arch)
-    copy_metadata(reader, writer)
-    for tensor in reader.tensors:
-        writer.add_tensor(tensor.name, np.array(tensor.data))
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
-    return target
-
-
 def test_adapter_for_other_architecture_is_refused(tiny_assets, tmp_path):
-    adapter = _rewrite_adapter(tiny_assets.lora_gguf, tmp_path / "gemma-lora.gguf", "gemma3")
-    with pytest.raises(AdapterMismatch, match="is for 'gemma3' but base"):
+    adapter = rewritten_adapter(tiny_assets.lora_gguf, tmp_path / "gemma-lora.gguf", arch="gemma3")
+    with pytest.raises(AdapterMismatch, match="is for 'gemma3' but the base is"):
         merge_adapter(tiny_assets.f32, adapter, tmp_path / "out.gguf")
 
 
@@ -114,3 +96,37 @@ def test_no_disk_space_is_checked_before_writing(tiny_assets, tmp_path, monkeypa
     with pytest.raises(NotEnoughDiskSpace, match="not enough disk space"):
         merge_adapter(tiny_assets.f32, tiny_assets.lora_gguf, tmp_path / "out.gguf")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_merged_model_records_what_the_adapter_recorded(tiny_assets, tmp_path):
+    from rlog_tui.engine.adapter_metadata import recorded_order, recorded_vocabulary
+
+    vocabulary = [5, 3, *range(10, 200)]
+    records = {"rlog.output_order": "answer-first", "rlog.trained_vocabulary": vocabulary}
+    adapter = rewritten_adapter(tiny_assets.lora_gguf, tmp_path / "lora.gguf", records=records)
+    assert recorded_order(tiny_assets.f32) is None  # the base records nothing
+    merged = merge_adapter(tiny_assets.f32, adapter, tmp_path / "m.gguf", "q8_0").path
+    assert recorded_order(merged) == "answer-first"
+    assert recorded_vocabulary(merged).tolist() == vocabulary
+    plain = merge_adapter(tiny_assets.f32, tiny_assets.lora_gguf, tmp_path / "p.gguf", "q8_0").path
+    assert recorded_order(plain) is None and recorded_vocabulary(plain) is None
+
+
+def test_a_merged_model_is_served_over_its_recorded_vocabulary_without_an_adapter(
+    tiny_assets, tmp_path
+):
+    from rlog_tui.engine.llama_backend import LlamaBackend, LlamaSettings
+    from rlog_tui.models import ModelChoice
+
+    records = {"rlog.output_order": "answer-first", "rlog.trained_vocabulary": list(range(3, 120))}
+    adapter = rewritten_adapter(tiny_assets.lora_gguf, tmp_path / "lora.gguf", records=records)
+    merged = merge_adapter(tiny_assets.f32, adapter, tmp_path / "m.gguf", "q8_0").path
+    choice = ModelChoice(merged, "--model", None, "--adapter none", fast=False)
+    assert choice.recorded_by == merged
+    settings = LlamaSettings(merged, None, n_ctx=256, n_threads=1, compact_dir=tmp_path / "cut")
+    backend = LlamaBackend(settings)
+    try:
+        assert "within its 117 trained tokens" in backend.description
+    finally:
+        backend.close()
+    assert len(list((tmp_path / "cut").glob("m.vocab-*.gguf"))) == 1

@@ -185,7 +185,7 @@ def evaluate_gguf(
     sets = build_sets(options) if sets is None else sets
     choice = choose_model(model, adapter)
     if options.recorded_order is None:  # ask the model in the order its adapter records
-        options = replace(options, recorded_order=recorded_order(choice.adapter_path))
+        options = replace(options, recorded_order=recorded_order(choice.recorded_by))
     engine = open_engine(choice, threads=threads, n_ctx=n_ctx)
     try:
         model_info = {

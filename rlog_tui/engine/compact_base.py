@@ -28,15 +28,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import mmap
 import os
-import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from rlog_tui.engine.gguf_header import ARRAY, INT32, GgufHeader, TensorInfo, gguf_header
+from rlog_tui.engine.lora_fold import LoraPairs, fold, folded_type, misfit, read_lora
 from rlog_tui.files import replaced_atomically
 
 logger = logging.getLogger(__name__)
@@ -50,17 +50,12 @@ FORMAT_VERSION = 3
 KEPT_COPIES = 3
 """Cut copies kept per base in the cache (the most recently used ones)."""
 
-_INT32, _STRING, _ARRAY = 5, 8, 9
 KEPT_KEY = "rlog.base_token_ids"
 """The copy's first metadata field: the base id of each of its ids. Written first so that a reused
 copy gives its ids back from a few bytes, without parsing the base's 262k-piece vocabulary again
 (most of a load's time before)."""
-_INT32_TYPES = (4, 5)  # uint32, int32: how token types are stored
-NORMAL_TOKEN = 1
-"""``tokenizer.ggml.token_type`` of ordinary text pieces (control, byte and unused ones differ)."""
-_PRINTABLE_ASCII = re.compile(rb"[\x20-\x7e]+")
-_SCALAR_SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
-"""GGUF value type -> bytes (uint8 … float64); strings and arrays are sized as they are read."""
+_FLOAT_DTYPES = {0: np.float32, 1: np.float16}
+"""Stored values of unquantized matrices (GGML F32, F16); quantized ones are read as bytes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,119 +66,6 @@ class CompactBase:
     kept: np.ndarray
     trained: int
     """Compact ids below this are the adapter's trained tokens."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Field:
-    key: str
-    start: int  # where the key's length prefix begins (the raw entry is [start, end))
-    value_start: int  # where the value's type tag begins
-    end: int
-    elements: list[tuple[int, int]] | None  # an array's elements as (start, end), else None
-    element_type: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Tensor:
-    name: str
-    shape: list[int]
-    ggml_type: int
-    offset: int  # from the start of the data section
-
-
-class _Header:
-    """The metadata and tensor table of a GGUF, as byte spans of the mapped file."""
-
-    def __init__(self, data: mmap.mmap) -> None:
-        self.data = data
-        if data[:4] != b"GGUF":
-            raise ValueError("not a GGUF file")
-        self.version, n_tensors, self.n_fields = struct.unpack_from("<IQQ", data, 4)
-        self.at = 24
-        self.fields = {field.key: field for field in (self._field() for _ in range(self.n_fields))}
-        self.fields_end = self.at
-        self.tensors = [self._tensor() for _ in range(n_tensors)]
-        alignment = self.scalar("general.alignment", 32)
-        self.alignment = alignment
-        self.data_start = -(-self.at // alignment) * alignment
-
-    def _u(self, fmt: str) -> int:
-        (value,) = struct.unpack_from(fmt, self.data, self.at)
-        self.at += struct.calcsize(fmt)
-        return value
-
-    def _string(self) -> str:
-        length = self._u("<Q")
-        self.at += length
-        return self.data[self.at - length : self.at].decode("utf-8", errors="replace")
-
-    def _skip_value(self, value_type: int) -> None:
-        if value_type == _STRING:
-            length = self._u("<Q")
-            self.at += length
-        else:
-            self.at += _SCALAR_SIZES[value_type]
-
-    def _field(self) -> _Field:
-        start = self.at
-        key = self._string()
-        value_start = self.at
-        value_type = self._u("<I")
-        if value_type != _ARRAY:
-            self._skip_value(value_type)
-            return _Field(key, start, value_start, self.at, None, None)
-        element_type, count = self._u("<I"), self._u("<Q")
-        elements = []
-        if element_type == _STRING:
-            for _ in range(count):
-                element_start = self.at
-                self.at += 8 + struct.unpack_from("<Q", self.data, self.at)[0]
-                elements.append((element_start, self.at))
-        else:
-            size = _SCALAR_SIZES[element_type]
-            elements = [(self.at + i * size, self.at + (i + 1) * size) for i in range(count)]
-            self.at += count * size
-        return _Field(key, start, value_start, self.at, elements, element_type)
-
-    def _tensor(self) -> _Tensor:
-        name = self._string()
-        shape = [self._u("<Q") for _ in range(self._u("<I"))]
-        ggml_type = self._u("<I")
-        return _Tensor(name, shape, ggml_type, self._u("<Q"))
-
-    def scalar(self, key: str, default: int) -> int:
-        field = self.fields.get(key)
-        if field is None:
-            return default
-        value_type = struct.unpack_from("<I", self.data, field.value_start)[0]
-        size = _SCALAR_SIZES[value_type]
-        raw = self.data[field.value_start + 4 : field.value_start + 4 + size]
-        return int.from_bytes(raw, "little")
-
-    def named_ids(self) -> list[int]:
-        """The token ids the tokenizer metadata names (BOS, EOS, padding, unknown …)."""
-        return [
-            self.scalar(key, 0)
-            for key in self.fields
-            if key.startswith("tokenizer.ggml.") and key.endswith("_token_id")
-        ]
-
-    def n_vocab(self) -> int:
-        return len(self.fields["tokenizer.ggml.tokens"].elements or [])
-
-    def ascii_text_ids(self) -> list[int]:
-        """Ids of normal tokens whose text is printable ASCII (sentencepiece's ``▁`` a space)."""
-        pieces = self.fields["tokenizer.ggml.tokens"].elements or []
-        types = self.fields.get("tokenizer.ggml.token_type")
-        kinds = np.full(len(pieces), NORMAL_TOKEN)
-        if types is not None and types.elements and types.element_type in _INT32_TYPES:
-            kinds = np.frombuffer(self.data, np.int32, len(pieces), types.elements[0][0])
-        found = []
-        for token, (start, end) in enumerate(pieces):
-            text = self.data[start + 8 : end].replace("\u2581".encode(), b" ")
-            if kinds[token] == NORMAL_TOKEN and text and _PRINTABLE_ASCII.fullmatch(text):
-                found.append(token)
-        return found
 
 
 def kept_ids(vocabulary: np.ndarray, *more: list[int]) -> tuple[np.ndarray, int]:
@@ -197,46 +79,75 @@ def kept_ids(vocabulary: np.ndarray, *more: list[int]) -> tuple[np.ndarray, int]
 
 def ascii_text_ids(base: Path) -> list[int]:
     """Ids of the base's normal tokens whose text is printable ASCII (kept beside the trained)."""
-    with base.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        return _Header(data).ascii_text_ids()
+    with gguf_header(base) as header:
+        return header.ascii_text_ids()
 
 
-def cache_key(base: Path, vocabulary: np.ndarray, keep_ascii: bool = True) -> str:
-    """Which base file (path, size, modification time), vocabulary and cut: 16 hex digits."""
+def cache_key(
+    base: Path, vocabulary: np.ndarray, keep_ascii: bool = True, folded_digest: str = ""
+) -> str:
+    """Which base file (path, size, modification time), vocabulary, cut and folded adapter."""
     stat = base.stat()
     cut = "" if keep_ascii else "trained-only|"
-    identity = f"{FORMAT_VERSION}|{cut}{base.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|"
+    fold = f"folded {folded_digest}|" if folded_digest else ""
+    identity = f"{FORMAT_VERSION}|{cut}{fold}{base.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|"
     digest = hashlib.sha256(identity.encode())
     digest.update(np.asarray(vocabulary, dtype=np.int64).tobytes())
     return digest.hexdigest()[:16]
 
 
 def compact_base(
-    base: Path, vocabulary: np.ndarray, directory: Path, *, keep_ascii: bool = True
+    base: Path,
+    vocabulary: np.ndarray,
+    directory: Path,
+    *,
+    keep_ascii: bool = True,
+    folded: Path | None = None,
 ) -> CompactBase:
     """The served copy of ``base`` over ``vocabulary``, built into ``directory`` unless there.
 
     ``keep_ascii=False`` keeps the trained tokens alone (and the named ones): for an adapter
-    trained to read words spelt in pieces (``protocol.decoding.SPELT_PIECES_METADATA_KEY``)."""
-    target = directory / f"{base.stem}.vocab-{cache_key(base, vocabulary, keep_ascii)}.gguf"
+    trained to read words spelt in pieces (``protocol.decoding.SPELT_PIECES_METADATA_KEY``).
+    ``folded``: a GGUF LoRA adapter written into the copy's matrices (``engine.lora_fold``), so
+    that the copy is served without it; a ``ValueError`` says why one does not fit."""
+    lora = read_lora(folded) if folded is not None else None
+    digest = _file_digest(folded) if folded is not None else ""
+    key = cache_key(base, vocabulary, keep_ascii, digest)
+    target = directory / f"{base.stem}.vocab-{key}.gguf"
     kept = _read_kept(target) if target.exists() else None
     if kept is not None:
         os.utime(target)  # recently used: kept by ``_forget_old_copies``
         return CompactBase(target, kept, kept_ids(vocabulary)[1])
-    with base.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        header = _Header(data)
+    with gguf_header(base) as header:
         n_vocab = header.n_vocab()
         if vocabulary.size == 0 or vocabulary.min() < 0 or vocabulary.max() >= n_vocab:
             raise ValueError(
                 f"the adapter's trained vocabulary does not fit this base's {n_vocab} tokens"
             )
+        if lora is not None:
+            shapes = {t.name: (t.shape[0], t.shape[1]) for t in header.tensors if len(t.shape) == 2}
+            reason = misfit(lora, header.string("general.architecture"), shapes)
+            if reason:
+                raise ValueError(f"the adapter does not fit {base.name}: {reason}")
         ascii_ids = header.ascii_text_ids() if keep_ascii else []
         kept, trained = kept_ids(vocabulary, ascii_ids, header.named_ids())
-        logger.info("writing %s: %d of the base's %d tokens (once)", target, kept.size, n_vocab)
+        with_adapter = ", the adapter folded in" if lora is not None else ""
+        logger.info(
+            "writing %s: %d of the base's %d tokens%s (once)",
+            target,
+            kept.size,
+            n_vocab,
+            with_adapter,
+        )
         with replaced_atomically(target) as temporary, temporary.open("wb") as out:
-            _write(header, kept, out)
+            _write(header, kept, out, lora)
     _forget_old_copies(directory, base.stem)
     return CompactBase(target, kept, trained)
+
+
+def _file_digest(path: Path) -> str:
+    """sha256 of a (small) file: an adapter retrained in place gets a new served copy."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _read_kept(copy: Path) -> np.ndarray | None:
@@ -249,7 +160,7 @@ def _read_kept(copy: Path) -> np.ndarray | None:
         (length,) = struct.unpack_from("<Q", head, 24)
         value_type, element_type, count = struct.unpack_from("<IIQ", head, 32 + len(key))
         ours = length == len(key) and head[32 : 32 + len(key)] == key
-        if not ours or (value_type, element_type) != (_ARRAY, _INT32):
+        if not ours or (value_type, element_type) != (ARRAY, INT32):
             return None
         ids = np.frombuffer(handle.read(4 * count), dtype="<i4")
     return ids.astype(np.int64) if ids.size == count else None
@@ -270,19 +181,19 @@ def _forget_old_copies(directory: Path, stem: str, keep: int = KEPT_COPIES) -> N
             logger.info("could not remove the old copy %s: %s", old, error)
 
 
-def _write(header: _Header, kept: np.ndarray, out) -> None:
+def _write(header: GgufHeader, kept: np.ndarray, out, lora: LoraPairs | None = None) -> None:
     data = header.data
     new_of_old = {int(old): new for new, old in enumerate(kept)}
     out.write(data[:16])  # magic, version, tensor count
     out.write(struct.pack("<Q", header.n_fields + 1))
     key = KEPT_KEY.encode("utf-8")
-    out.write(struct.pack("<Q", len(key)) + key + struct.pack("<IIQ", _ARRAY, _INT32, kept.size))
+    out.write(struct.pack("<Q", len(key)) + key + struct.pack("<IIQ", ARRAY, INT32, kept.size))
     out.write(kept.astype("<i4").tobytes())
     for field in header.fields.values():
         if field.key in PER_TOKEN_FIELDS:
             elements = field.elements or []
             out.write(data[field.start : field.value_start])
-            out.write(struct.pack("<IIQ", _ARRAY, field.element_type, kept.size))
+            out.write(struct.pack("<IIQ", ARRAY, field.element_type, kept.size))
             out.write(b"".join(data[slice(*elements[int(old)])] for old in kept))
         elif field.key.startswith("tokenizer.ggml.") and field.key.endswith("_token_id"):
             out.write(data[field.start : field.value_start + 4])
@@ -293,23 +204,39 @@ def _write(header: _Header, kept: np.ndarray, out) -> None:
     for tensor in header.tensors:
         size = _nbytes(tensor.shape, tensor.ggml_type)
         start, shape = header.data_start + tensor.offset, list(tensor.shape)
+        ggml_type = tensor.ggml_type
         if tensor.name in EMBEDDING_TENSORS:
             row = size // shape[-1]
             shape[-1] = kept.size
             rows = np.frombuffer(data, np.uint8, size, start).reshape(-1, row)
             sources.append(rows[kept].tobytes())
             del rows  # a view of the map: the map cannot close while one is alive
+        elif lora is not None and tensor.name in lora.pairs:
+            ggml_type, folded = _folded(tensor, data[start : start + size], lora)
+            sources.append(folded)
         else:
             sources.append(data[start : start + size])
         name = tensor.name.encode("utf-8")
         out.write(struct.pack("<Q", len(name)) + name + struct.pack("<I", len(shape)))
         out.write(struct.pack(f"<{len(shape)}Q", *shape))
-        out.write(struct.pack("<IQ", tensor.ggml_type, offset))
+        out.write(struct.pack("<IQ", ggml_type, offset))
         offset += _padded(len(sources[-1]), header.alignment)
     out.write(b"\0" * (_padded(out.tell(), header.alignment) - out.tell()))
     for chunk in sources:
         out.write(chunk)
         out.write(b"\0" * (_padded(len(chunk), header.alignment) - len(chunk)))
+
+
+def _folded(tensor: TensorInfo, raw: bytes, lora: LoraPairs) -> tuple[int, bytes]:
+    """One targeted matrix with its LoRA pair folded in, and the type it is now stored in."""
+    from gguf.constants import GGMLQuantizationType
+
+    n_in, n_out = tensor.shape
+    raw_type = GGMLQuantizationType(tensor.ggml_type)
+    values = np.frombuffer(raw, _FLOAT_DTYPES.get(raw_type, np.uint8)).reshape(n_out, -1)
+    out_type = folded_type(n_in, GGMLQuantizationType.Q8_0)
+    pair = lora.pairs[tensor.name]
+    return int(out_type), fold(values, raw_type, pair, lora.scale(tensor.name), out_type).tobytes()
 
 
 def _padded(size: int, alignment: int) -> int:

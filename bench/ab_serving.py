@@ -1,0 +1,91 @@
+"""One seeded sample served two ways, the two engines taking turns: what the A/B benches share.
+
+Used by ``bench/serving_vocabulary.py`` and ``bench/folded_adapter.py``. Both engines are open at
+once and answer each example in turn (the first to answer alternates), so other load on a shared
+machine falls on both alike; requests are the product's (``rlog_train.evaluate``: greedy, fast
+mode, one llama.cpp thread as the callers open them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+
+from rlog_train.evaluate import EvalOptions, build_sets
+from rlog_train.evaluate.records import ExampleRecord, make_record
+from rlog_train.evaluate.runner import generate_one, request_for
+from rlog_tui.engine import Engine
+from rlog_tui.engine.adapter_metadata import recorded_order
+from rlog_tui.models import embedded_adapter_path
+from rlog_tui.protocol import parse_task_list
+
+
+def sample_arguments(description: str, tasks: str) -> argparse.Namespace:
+    """``--adapter``, ``--tasks`` (default ``tasks``), ``--limit``, ``--max-tokens``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--adapter", type=Path, default=None, help="default: the shipped adapter")
+    parser.add_argument("--tasks", default=tasks)
+    parser.add_argument("--limit", type=int, default=10, help="examples per test set")
+    parser.add_argument("--max-tokens", type=int, default=256)
+    args = parser.parse_args()
+    args.adapter = args.adapter or embedded_adapter_path()
+    return args
+
+
+def take_turns(engines: Sequence[Engine], args: argparse.Namespace) -> list[list[ExampleRecord]]:
+    """Each engine's records over the sample ``args`` names, in the same order; closes them."""
+    try:
+        return _take_turns(engines, args)
+    finally:
+        for engine in engines:
+            engine.close()
+
+
+def _take_turns(engines: Sequence[Engine], args: argparse.Namespace) -> list[list[ExampleRecord]]:
+    options = EvalOptions(
+        tasks=parse_task_list(args.tasks),
+        limit=args.limit,
+        max_tokens=args.max_tokens,
+        fast=True,
+        recorded_order=recorded_order(args.adapter),
+    )
+    runs: list[list[ExampleRecord]] = [[] for _ in engines]
+    turn = 0
+    for eval_set in build_sets(options):
+        for example in eval_set.examples:
+            order = range(len(engines)) if turn % 2 == 0 else reversed(range(len(engines)))
+            turn += 1
+            for index in order:
+                generation = generate_one(engines[index], request_for(example, options))
+                runs[index].append(make_record(eval_set.name, example, generation))
+    return runs
+
+
+def by_set(records: Sequence[ExampleRecord]) -> dict[str, list[ExampleRecord]]:
+    groups: dict[str, list[ExampleRecord]] = {}
+    for record in records:
+        groups.setdefault(record.set, []).append(record)
+    return groups
+
+
+def per_token_ms(records: Sequence[ExampleRecord]) -> float:
+    """Decode time per generated token after the first, over all records of a set."""
+    spent = sum(r.total_time - r.time_to_first_token for r in records if r.completion_tokens > 1)
+    tokens = sum(r.completion_tokens - 1 for r in records if r.completion_tokens > 1)
+    return 1000 * spent / max(tokens, 1)
+
+
+def median_seconds(records: Sequence[ExampleRecord], attribute: str) -> float:
+    """The median of a timing attribute; a record that lacks it counts its whole time."""
+    return statistics.median(
+        value if (value := getattr(r, attribute)) is not None else r.total_time for r in records
+    )
+
+
+def figure(records: Sequence[ExampleRecord]) -> float:
+    """The set's own figure: mean token-F1 (parsing), ROUGE-L (free text) or accuracy (A.D.)."""
+    values = [r.metric.get(key) for r in records for key in ("token_f1", "rouge_l", "correct")]
+    values = [float(v) for v in values if v is not None]
+    return statistics.fmean(values) if values else float("nan")

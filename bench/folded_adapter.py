@@ -1,0 +1,77 @@
+"""The shipped adapter folded into the served copy vs applied by llama.cpp at every step, one run.
+
+Run by hand: ``.venv/bin/python bench/folded_adapter.py [--adapter A] [--tasks parse,interpret]
+[--limit 10]``. Both engines serve the same adapter over the same cut base
+(``engine.compact_base``); one has it folded into the copy's matrices as Q8_0 (``engine.lora_fold``,
+what the product serves), the baseline loads it as a llama.cpp LoRA adapter
+(``LlamaSettings.fold_adapter=False``). Both are open at once and take turns on each example of the
+same seeded sample (the product's engine and requests, ``rlog_train.evaluate``; one llama.cpp
+thread, greedy, fast mode), so other load on a shared machine falls on both alike.
+
+Per set: milliseconds per generated token (after the first), median time to the first token (mostly
+reading the prompt), median time to answer (request to ``</answer>``), the set's figure (token-F1
+for parsing, ROUGE-L for free text, accuracy for A.D.), and how many answers are the same text.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import ab_serving as ab
+from rlog_tui.engine.cpu_features import cpu_model
+from rlog_tui.engine.llama_backend import LlamaBackend, LlamaSettings
+from rlog_tui.engine.worker import Engine
+from rlog_tui.models import choose_model
+
+RUNS = ("applied at every step (baseline)", "folded into the copy (served)")
+
+
+def open_served(adapter: Path, fold: bool) -> Engine:
+    """The product's engine on the embedded base + ``adapter``, folded or not."""
+    choice = choose_model(None, adapter)
+    settings = LlamaSettings(
+        model_path=choice.model_path, adapter_path=adapter, n_threads=1, fold_adapter=fold
+    )
+    engine = Engine(lambda: LlamaBackend(settings)).start()
+    engine.wait_ready()
+    return engine
+
+
+def main() -> None:
+    every_task = "parse,anomaly,interpret,root-cause,solution"
+    args = ab.sample_arguments(__doc__.splitlines()[0], every_task)
+    engines = [open_served(args.adapter, fold) for fold in (False, True)]
+    runs = ab.take_turns(engines, args)
+    print(f"machine: {cpu_model()}, one llama.cpp thread; adapter {args.adapter.name}; fast mode")
+    print(
+        "| adapter | set | n | ms per token | first token | time to answer | figure | same answer |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    timings: dict[str, list[tuple[float, float, float]]] = {}
+    baseline = ab.by_set(runs[0])
+    for name, records_of_run in zip(RUNS, runs, strict=True):
+        for set_name, records in ab.by_set(records_of_run).items():
+            pairs = zip(records, baseline[set_name], strict=True)
+            same = sum(record.answer == other.answer for record, other in pairs)
+            ms = ab.per_token_ms(records)
+            first = ab.median_seconds(records, "time_to_first_token")
+            answer = ab.median_seconds(records, "time_to_answer")
+            timings.setdefault(set_name, []).append((ms, first, answer))
+            print(
+                f"| {name} | {set_name} | {len(records)} | {ms:.1f} | {first:.2f} s | "
+                f"{answer:.2f} s | {ab.figure(records):.3f} | {same}/{len(records)} |"
+            )
+    for set_name, ((ms0, first0, answer0), (ms1, first1, answer1)) in timings.items():
+        print(
+            f"{set_name}: folded per token {ms0 / ms1:.2f}x, first token {first0 / first1:.2f}x, "
+            f"time to answer {answer0 / answer1:.2f}x faster"
+        )
+
+
+if __name__ == "__main__":
+    main()

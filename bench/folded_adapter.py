@@ -22,7 +22,8 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import ab_serving as ab
+import ab_serving as ab
+
 from rlog_tui.engine.cpu_features import cpu_model
 from rlog_tui.engine.llama_backend import LlamaBackend, LlamaSettings
 from rlog_tui.engine.worker import Engine

@@ -23,7 +23,8 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import ab_serving as ab
+import ab_serving as ab
+
 from quantize.gguf_files import copy_metadata, open_gguf
 from rlog_train.evaluate.runner import open_engine
 from rlog_tui.engine.cpu_features import cpu_model

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quantize.errors import BadInput, InputNotFound, NotEnoughDiskSpace
+from rlog_tui.engine.gguf_header import GGUF_MAGIC
 
 if TYPE_CHECKING:
     import gguf
 
-GGUF_MAGIC = b"GGUF"
 # Keys the writer produces itself (header counts) or sets from its constructor.
 _GENERATED_KEYS = ("GGUF.version", "GGUF.tensor_count", "GGUF.kv_count", "general.architecture")
 FLOAT_TYPES = ("F32", "F16", "BF16", "F64")

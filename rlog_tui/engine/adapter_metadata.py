@@ -20,7 +20,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from rlog_tui.engine.gguf_header import GgufHeader, gguf_header
+from rlog_tui.engine.gguf_header import GGUF_MAGIC, GgufHeader, gguf_header
 from rlog_tui.protocol import ORDER_METADATA_KEY
 from rlog_tui.protocol.decoding import SPELT_PIECES_METADATA_KEY, VOCABULARY_METADATA_KEY
 
@@ -30,15 +30,27 @@ Value = TypeVar("Value")
 
 
 def _read(weights: Path | None, read: Callable[[GgufHeader], Value]) -> Value | None:
-    """``read(header)`` of the GGUF at ``weights``, or None (no file, unreadable)."""
-    if weights is None:
+    """``read(header)`` of the GGUF at ``weights``, or None (no file, unreadable).
+
+    A missing file or one that is no GGUF is left to the model load, which says so in one line; a
+    GGUF whose header cannot be read is worth a warning here, since its records would silently
+    change how the model is asked."""
+    if weights is None or not _is_gguf(Path(weights)):
         return None
     try:
         with gguf_header(Path(weights)) as header:
             return read(header)
-    except (OSError, ValueError, KeyError, IndexError) as error:
+    except (OSError, ValueError) as error:
         logger.warning("cannot read %s's metadata: %s", weights, error)
         return None
+
+
+def _is_gguf(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4) == GGUF_MAGIC
+    except OSError:
+        return False
 
 
 def recorded_order(weights: Path | None) -> str | None:

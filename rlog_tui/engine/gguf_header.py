@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+GGUF_MAGIC = b"GGUF"
 INT32, FLOAT32, STRING, ARRAY = 5, 6, 8, 9
 """GGUF value type tags used here (uint8 … float64 are 0-7, 10-12)."""
 INT32_TYPES = (4, 5)
@@ -52,13 +53,17 @@ class GgufHeader:
 
     def __init__(self, data: mmap.mmap) -> None:
         self.data = data
-        if data[:4] != b"GGUF":
+        if data[:4] != GGUF_MAGIC:
             raise ValueError("not a GGUF file")
-        self.version, n_tensors, self.n_fields = struct.unpack_from("<IQQ", data, 4)
-        self.at = 24
-        self.fields = {field.key: field for field in (self._field() for _ in range(self.n_fields))}
-        self.fields_end = self.at
-        self.tensors = [self._tensor() for _ in range(n_tensors)]
+        try:
+            self.version, n_tensors, self.n_fields = struct.unpack_from("<IQQ", data, 4)
+            self.at = 24
+            fields = (self._field() for _ in range(self.n_fields))
+            self.fields = {field.key: field for field in fields}
+            self.fields_end = self.at
+            self.tensors = [self._tensor() for _ in range(n_tensors)]
+        except (struct.error, OverflowError, KeyError) as error:  # a count or type read from junk
+            raise ValueError(f"corrupt or truncated GGUF header ({error})") from None
         alignment = self.scalar("general.alignment", 32)
         self.alignment = alignment
         self.data_start = -(-self.at // alignment) * alignment
@@ -97,6 +102,8 @@ class GgufHeader:
                 elements.append((element_start, self.at))
         else:
             size = _SCALAR_SIZES[element_type]
+            if self.at + count * size > len(self.data):
+                raise struct.error(f"an array of {count} values runs past the end of the file")
             elements = [(self.at + i * size, self.at + (i + 1) * size) for i in range(count)]
             self.at += count * size
         return FieldSpan(key, start, value_start, self.at, elements, element_type)

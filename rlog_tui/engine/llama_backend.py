@@ -29,6 +29,7 @@ from rlog_tui.engine.errors import (
     ModelNotFound,
     ScoringUnsupported,
 )
+from rlog_tui.engine.gguf_header import GGUF_MAGIC
 from rlog_tui.engine.llama_log import python_stderr_to_logging, route_llama_logs
 from rlog_tui.engine.llama_open import adapter_mismatch, open_llama
 from rlog_tui.engine.template_constraint import TemplateConstraint
@@ -42,8 +43,6 @@ from rlog_tui.protocol import (
     score_from_logits,
     select_format,
 )
-
-GGUF_MAGIC = b"GGUF"
 
 SCORE_CHUNK = 64
 """Prompt tokens evaluated per step of a score: between steps a user's request can pre-empt it."""

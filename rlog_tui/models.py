@@ -174,7 +174,12 @@ def thresholds_for(choice: ModelChoice | None) -> ThresholdChoice:
         return UNCALIBRATED
     path = calibration_path(choice.model_path, choice.adapter_path)
     if not path.exists():
-        return UNCALIBRATED
+        return ThresholdChoice(
+            DEFAULT_THRESHOLDS,
+            False,
+            f"uncalibrated: no {path.name} beside the weights (`rlog-train calibrate` fits one); "
+            "default 0.5, no inconclusive band",
+        )
     try:
         calibration = read_calibration(path)
     except CalibrationError as error:

@@ -124,16 +124,21 @@ def test_the_shipped_adapter_comes_with_its_calibrated_thresholds(embedded_model
 
 
 def test_weights_without_a_calibration_get_the_documented_default(tmp_path, embedded_model):
-    for choice in (
-        resolve_model(Settings(adapter="none"), {}),
-        resolve_model(Settings(model=str(tmp_path / "m.gguf")), {}),
-        None,  # a server backend
-    ):
+    local = {
+        "gemma-3-270m-q4_k_m.calibration.json": resolve_model(Settings(adapter="none"), {}),
+        "m.calibration.json": resolve_model(Settings(model=str(tmp_path / "m.gguf")), {}),
+    }
+    for name, choice in local.items():
         chosen = thresholds_for(choice)
         assert not chosen.calibrated and chosen.thresholds == DEFAULT_THRESHOLDS
         assert chosen.describe() == (
-            "flag >= 0.50, no band [uncalibrated: default 0.5, no inconclusive band]"
+            f"flag >= 0.50, no band [uncalibrated: no {name} beside the weights "
+            "(`rlog-train calibrate` fits one); default 0.5, no inconclusive band]"
         )
+    server = thresholds_for(None)
+    assert server.describe() == (
+        "flag >= 0.50, no band [uncalibrated: default 0.5, no inconclusive band]"
+    )
 
 
 @pytest.mark.skipif(embedded_adapter_path() is None, reason="this build ships no adapter")

@@ -110,7 +110,6 @@ def compact_base(
     trained to read words spelt in pieces (``protocol.decoding.SPELT_PIECES_METADATA_KEY``).
     ``folded``: a GGUF LoRA adapter written into the copy's matrices (``engine.lora_fold``), so
     that the copy is served without it; a ``ValueError`` says why one does not fit."""
-    lora = read_lora(folded) if folded is not None else None
     digest = _file_digest(folded) if folded is not None else ""
     key = cache_key(base, vocabulary, keep_ascii, digest)
     target = directory / f"{base.stem}.vocab-{key}.gguf"
@@ -118,6 +117,7 @@ def compact_base(
     if kept is not None:
         os.utime(target)  # recently used: kept by ``_forget_old_copies``
         return CompactBase(target, kept, kept_ids(vocabulary)[1])
+    lora = read_lora(folded) if folded is not None else None  # only when the copy is written
     with gguf_header(base) as header:
         n_vocab = header.n_vocab()
         if vocabulary.size == 0 or vocabulary.min() < 0 or vocabulary.max() >= n_vocab:

@@ -1,9 +1,10 @@
 """One seeded sample served two ways, the two engines taking turns: what the A/B benches share.
 
-Used by ``bench/serving_vocabulary.py`` and ``bench/folded_adapter.py``. Both engines are open at
-once and answer each example in turn (the first to answer alternates), so other load on a shared
-machine falls on both alike; requests are the product's (``rlog_train.evaluate``: greedy, fast
-mode, one llama.cpp thread as the callers open them).
+Used by ``bench/serving_vocabulary.py``, ``bench/folded_adapter.py`` (and ``open_served`` by
+``bench/score_fidelity.py``). Both engines are open at once and answer each example in turn (the
+first to answer alternates), so other load on a shared machine falls on both alike; requests are
+the product's (``rlog_train.evaluate``: greedy, fast mode, one llama.cpp thread as the callers open
+them).
 """
 
 from __future__ import annotations
@@ -18,8 +19,19 @@ from rlog_train.evaluate.records import ExampleRecord, make_record
 from rlog_train.evaluate.runner import generate_one, request_for
 from rlog_tui.engine import Engine
 from rlog_tui.engine.adapter_metadata import recorded_order
-from rlog_tui.models import embedded_adapter_path
+from rlog_tui.engine.factory import loaded
+from rlog_tui.engine.llama_backend import LlamaBackend, LlamaSettings
+from rlog_tui.models import choose_model, embedded_adapter_path
 from rlog_tui.protocol import parse_task_list
+
+
+def open_served(adapter: Path, fold: bool) -> Engine:
+    """The product's engine on the embedded base + ``adapter`` (one thread), folded or not."""
+    choice = choose_model(None, adapter)
+    settings = LlamaSettings(
+        model_path=choice.model_path, adapter_path=adapter, n_threads=1, fold_adapter=fold
+    )
+    return loaded(Engine(lambda: LlamaBackend(settings)).start())
 
 
 def sample_arguments(description: str, tasks: str) -> argparse.Namespace:

@@ -25,28 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import ab_serving as ab
 
 from rlog_tui.engine.cpu_features import cpu_model
-from rlog_tui.engine.llama_backend import LlamaBackend, LlamaSettings
-from rlog_tui.engine.worker import Engine
-from rlog_tui.models import choose_model
 
 RUNS = ("applied at every step (baseline)", "folded into the copy (served)")
-
-
-def open_served(adapter: Path, fold: bool) -> Engine:
-    """The product's engine on the embedded base + ``adapter``, folded or not."""
-    choice = choose_model(None, adapter)
-    settings = LlamaSettings(
-        model_path=choice.model_path, adapter_path=adapter, n_threads=1, fold_adapter=fold
-    )
-    engine = Engine(lambda: LlamaBackend(settings)).start()
-    engine.wait_ready()
-    return engine
 
 
 def main() -> None:
     every_task = "parse,anomaly,interpret,root-cause,solution"
     args = ab.sample_arguments(__doc__.splitlines()[0], every_task)
-    engines = [open_served(args.adapter, fold) for fold in (False, True)]
+    engines = [ab.open_served(args.adapter, fold) for fold in (False, True)]
     runs = ab.take_turns(engines, args)
     print(f"machine: {cpu_model()}, one llama.cpp thread; adapter {args.adapter.name}; fast mode")
     print(

@@ -20,14 +20,13 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import ab_serving as ab
 import numpy as np
 import torch
 
 from rlog_train.calibrate import calibration_examples, score_examples
 from rlog_train.evaluate.hf_runner import load_hf
 from rlog_tui.engine.cpu_features import cpu_model
-from rlog_tui.engine.llama_backend import LlamaBackend, LlamaSettings
-from rlog_tui.engine.worker import Engine
 from rlog_tui.models import choose_model, embedded_adapter_path
 from rlog_tui.protocol import SCORE_ORDER, build_prompt, label_tokens, select_format
 from rlog_tui.protocol.tasks import Task
@@ -39,13 +38,8 @@ def logit(probability: float) -> float:
 
 
 def served_logits(examples: list, adapter: Path, fold: bool) -> np.ndarray:
-    choice = choose_model(None, adapter)
-    settings = LlamaSettings(
-        model_path=choice.model_path, adapter_path=adapter, n_threads=1, fold_adapter=fold
-    )
-    engine = Engine(lambda: LlamaBackend(settings)).start()
+    engine = ab.open_served(adapter, fold)
     try:
-        engine.wait_ready()
         return np.array([logit(p) for p in score_examples(engine, examples)])
     finally:
         engine.close()

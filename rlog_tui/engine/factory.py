@@ -52,7 +52,11 @@ def start_engine(settings: Settings, choice: ModelChoice | None) -> Engine:
 def start_loaded_engine(settings: Settings, choice: ModelChoice | None) -> Engine:
     """Start an engine and wait for its model to load (one-shot commands have nothing to do
     meanwhile); if loading fails, close it and raise the load error."""
-    engine = start_engine(settings, choice)
+    return loaded(start_engine(settings, choice))
+
+
+def loaded(engine: Engine) -> Engine:
+    """``engine`` once its model has loaded; if loading fails, it is closed and the error raised."""
     try:
         engine.wait_ready()
     except BaseException:

@@ -346,30 +346,37 @@ RUN_HELP = (
 )
 
 
+def _train(ctx: typer.Context, stage: str) -> None:
+    """Parse ``stage``'s run config with TRL's parser, train, and say what the run did."""
+    from rlog_train.sft_config import parse_run_config
+
+    if stage == "sft":
+        from rlog_train.sft import train_sft as train
+        from rlog_train.sft_config import SFTRunConfig as run_config
+
+        said = (
+            "cold start: {rows} rows, {steps} steps ({skipped} examples without reasoning skipped)"
+        )
+    else:
+        from rlog_train.grpo import GRPORunConfig as run_config
+        from rlog_train.grpo import train_grpo as train
+
+        said = "grpo: {rows} prompts ({skipped} over the length limit left out), {steps} steps"
+    result = train(parse_run_config(run_config, ctx.args, f"rlog-train {stage}"))
+    done = said.format(rows=result.rows, steps=result.global_step, skipped=result.skipped)
+    typer.echo(f"{done} -> {result.output_dir}")
+
+
 @app.command("sft", context_settings=RUN_OPTIONS, add_help_option=False, epilog=RUN_HELP)
 def sft_command(ctx: typer.Context) -> None:
     """Cold start: fine-tune on the reasoning trajectories with TRL's SFTTrainer."""
-    from rlog_train.sft import train_sft
-    from rlog_train.sft_config import SFTRunConfig, parse_run_config
-
-    result = train_sft(parse_run_config(SFTRunConfig, ctx.args, "rlog-train sft"))
-    typer.echo(
-        f"cold start: {result.rows} rows, {result.global_step} steps "
-        f"({result.skipped} examples without reasoning skipped) -> {result.output_dir}"
-    )
+    _train(ctx, "sft")
 
 
 @app.command("grpo", context_settings=RUN_OPTIONS, add_help_option=False, epilog=RUN_HELP)
 def grpo_command(ctx: typer.Context) -> None:
     """RL: GRPO with the joint reward, continuing the cold-start adapter (--adapter DIR)."""
-    from rlog_train.grpo import GRPORunConfig, train_grpo
-    from rlog_train.sft_config import parse_run_config
-
-    result = train_grpo(parse_run_config(GRPORunConfig, ctx.args, "rlog-train grpo"))
-    typer.echo(
-        f"grpo: {result.rows} prompts ({result.skipped} over the length limit left out), "
-        f"{result.global_step} steps -> {result.output_dir}"
-    )
+    _train(ctx, "grpo")
 
 
 def main() -> None:

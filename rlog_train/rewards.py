@@ -35,12 +35,6 @@ from rlog_tui.protocol import (
     parse_response,
 )
 
-FORMAT_OK = 0.1
-FORMAT_BAD = -1.0
-ANSWER_BAD = -1.0
-GENERATION_SCALE = 0.8
-MAX_COMPLETION_CHARS = 65_536
-
 
 @dataclass(frozen=True, slots=True)
 class RewardBreakdown:
@@ -61,6 +55,13 @@ class RewardBreakdown:
     def format_ok(self) -> bool:
         """Whether the response had the expected shape."""
         return self.format > 0
+
+
+FORMAT_OK = 0.1
+FORMAT_BAD = -1.0
+ANSWER_BAD = -1.0
+GENERATION_SCALE = 0.8
+MAX_COMPLETION_CHARS = 65_536
 
 
 def score(

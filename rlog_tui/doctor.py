@@ -21,10 +21,6 @@ from pathlib import Path
 
 from rlog_tui import __version__
 
-INTERESTING_FLAGS = ("avx", "avx2", "fma", "f16c", "bmi2", "avx512f", "avx512_vnni", "avx512_bf16")
-PROMPT = "Log: 081109 203615 148 INFO dfs.DataNode: PacketResponder 1 terminating\nThis line is"
-GENERATE_TIMEOUT_S = 300
-
 
 @dataclass(frozen=True, slots=True)
 class Check:
@@ -34,6 +30,12 @@ class Check:
     ok: bool
     detail: str
     hint: str = ""
+    """What the user can do about it; empty when the step is fine."""
+
+
+INTERESTING_FLAGS = ("avx", "avx2", "fma", "f16c", "bmi2", "avx512f", "avx512_vnni", "avx512_bf16")
+PROMPT = "Log: 081109 203615 148 INFO dfs.DataNode: PacketResponder 1 terminating\nThis line is"
+GENERATE_TIMEOUT_S = 300
 
 
 def check_cpu() -> Check:

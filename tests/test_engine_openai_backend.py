@@ -161,3 +161,16 @@ def test_a_server_cannot_score_and_screening_turns_itself_off_with_one_warning(s
             screener.wait_idle(timeout=5)
         assert not screener.busy and screener.calls == 0
         assert caplog.text.count("screening is off") == 1
+
+
+def test_the_server_decodes_with_the_repetition_penalty_it_is_sent(server_url):
+    backend = OpenAIBackend(OpenAISettings(base_url=server_url))
+    prompt = "<start_of_turn>user\nSay ok ok ok ok ok ok ok ok ok ok<end_of_turn>\n"
+
+    def greedy(penalty: float) -> str:
+        params = SamplingParams(max_tokens=24, repeat_penalty=penalty)
+        return "".join(chunk.text for chunk in backend.generate(prompt, params, lambda: False))
+
+    unpenalised = greedy(1.0)
+    assert greedy(1.0) == unpenalised  # greedy: the same request gives the same text
+    assert greedy(3.0) != unpenalised

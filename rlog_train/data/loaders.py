@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,17 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def _labelled(
+    task: Task, source: str, system: str, pairs: Iterable[tuple[str, str]]
+) -> list[Example]:
+    """``(input, label)`` pairs as examples of ``task`` with its fixed instruction and no reasoning.
+
+    The shape of the evaluation sets that carry only labels (LogPrompt's, Loghub's).
+    """
+    instruction = TASKS[task].instruction
+    return [Example(task, instruction, text, label, None, source, system) for text, label in pairs]
+
+
 def load_rlog(task: Task, data_dir: Path) -> list[Example]:
     """R-Log's cold-start set for ``task``: reasoning R split out of ``<think>R</think><answer>Y``.
 
@@ -132,19 +144,8 @@ def load_loglm_test(task: Task, data_dir: Path) -> list[Example]:
 def load_logprompt(system: str, data_dir: Path) -> list[Example]:
     """LogPrompt's template-level anomaly labels for ``BGL`` or ``Spirit`` (1 = abnormal)."""
     rows = _read_csv(data_dir / "logprompt" / f"templates_{system.lower()}.csv")
-    instruction = TASKS[Task.ANOMALY].instruction
-    return [
-        Example(
-            task=Task.ANOMALY,
-            instruction=instruction,
-            input=row["log"],
-            label="abnormal" if row["label"].strip() == "1" else "normal",
-            reasoning=None,
-            source=f"logprompt/{system}",
-            system=system,
-        )
-        for row in rows
-    ]
+    pairs = ((row["log"], "abnormal" if row["label"].strip() == "1" else "normal") for row in rows)
+    return _labelled(Task.ANOMALY, f"logprompt/{system}", system, pairs)
 
 
 def load_anomaly_patch(data_dir: Path) -> list[tuple[str, str]]:
@@ -161,17 +162,7 @@ def load_loghub(system: str, data_dir: Path, *, after_line: int = 0) -> list[Exa
     The original (not the corrected) templates are the ground truth R-Log and LogLM report against.
     """
     rows = _read_csv(data_dir / "loghub" / system / f"{system}_2k.log_structured.csv")
-    instruction = TASKS[Task.PARSE].instruction
-    return [
-        Example(
-            task=Task.PARSE,
-            instruction=instruction,
-            input=row["Content"],
-            label=row["EventTemplate"],
-            reasoning=None,
-            source=f"loghub/{system}",
-            system=system,
-        )
-        for row in rows
-        if int(row["LineId"]) > after_line
-    ]
+    pairs = (
+        (row["Content"], row["EventTemplate"]) for row in rows if int(row["LineId"]) > after_line
+    )
+    return _labelled(Task.PARSE, f"loghub/{system}", system, pairs)

@@ -165,6 +165,7 @@ def _check_paths(command: EvalCommand) -> None:
 
 
 def _run_runner(command: EvalCommand, sets: list[EvalSet], bar: _ProgressBar) -> EvalResult:
+    both = {"n_ctx": command.n_ctx, "sets": sets, "on_record": bar.update}
     if command.hf:
         from rlog_train.evaluate.hf_runner import evaluate_hf
 
@@ -173,19 +174,11 @@ def _run_runner(command: EvalCommand, sets: list[EvalSet], bar: _ProgressBar) ->
             command.hf,
             command.hf_adapter,
             batch_size=command.batch_size,
-            n_ctx=command.n_ctx,
             device=command.device,
-            sets=sets,
-            on_record=bar.update,
+            **both,
         )
     from rlog_train.evaluate.runner import evaluate_gguf
 
     return evaluate_gguf(
-        command.options,
-        command.model,
-        command.adapter,
-        threads=command.threads,
-        n_ctx=command.n_ctx,
-        sets=sets,
-        on_record=bar.update,
+        command.options, command.model, command.adapter, threads=command.threads, **both
     )

@@ -49,12 +49,15 @@ class RunSizes:
     sft_limit: int = 0
     """Training examples for SFT (0: all)."""
     max_length: int = 1536
+    """Tokens of one SFT example, prompt and target; a longer one is cut at the end."""
     grpo_steps: int = 60
     grpo_prompts: int = 512
     num_generations: int = 8
+    """GRPO's group: completions sampled per prompt, whose rewards are normalised together."""
     grpo_batch: int = 32
     grpo_lr: float = 5e-5
     grpo_beta: float = 0.001
+    """Weight of the KL term that keeps the policy near the SFT adapter."""
     max_prompt_length: int = 1024
     max_completion_length: int = 512
     """Upper bound on every task's rollout cap."""

@@ -18,6 +18,16 @@ from dataclasses import dataclass
 
 from rlog_train.gpu_recipe.machine import CALL_SECONDS, SESSION_SECONDS, WARM_SECONDS
 
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One line of the training call's time budget."""
+
+    name: str
+    seconds: float
+    note: str
+
+
 CARRY_ROOT = ".cache/gpu"
 WHEELS = f"{CARRY_ROOT}/whl"
 INPUTS_THERE = "/tmp/rlog_in"
@@ -33,15 +43,6 @@ START_SECONDS = 120
 SMOKE_SECONDS = 120
 SETUP_SECONDS = 45
 """Wheels, join and the base's load before the run's first step (the rehearsal measures it)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Stage:
-    """One line of the training call's time budget."""
-
-    name: str
-    seconds: float
-    note: str
 
 
 def training_budget(limit: int = CALL_SECONDS, eval_seconds: float = 40.0) -> list[Stage]:

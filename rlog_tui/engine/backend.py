@@ -15,6 +15,10 @@ from typing import Protocol
 from rlog_tui.protocol import AnomalyScore, PromptFormat
 from rlog_tui.protocol.decoding import SERVED
 
+StopCheck = Callable[[], bool]
+"""Polled by a backend between tokens and before a forward pass: True when the worker wants the
+job stopped (the user asked for something else, or cancelled)."""
+
 
 @dataclass(frozen=True, slots=True)
 class SamplingParams:
@@ -34,6 +38,20 @@ class SamplingParams:
     template_of: str | None = None
     """The line the answer must be a template of (``protocol.template_of_line``); the in-process
     llama backend applies it, a server backend ignores it."""
+
+    def completion_options(self) -> dict[str, float | int]:
+        """The sampling fields as llama.cpp's completion call and its server name them.
+
+        Both backends send these, so a model behind a server decodes as the in-process one does
+        (llama.cpp's C++ server defaults to no repetition penalty, where rlog serves with one).
+        """
+        return {
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "repeat_penalty": self.repeat_penalty,
+            "seed": self.seed,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +76,7 @@ class Backend(Protocol):
         ...
 
     def generate(
-        self,
-        prompt: str,
-        params: SamplingParams,
-        should_stop: Callable[[], bool],
-        lead: str = "",
+        self, prompt: str, params: SamplingParams, should_stop: StopCheck, lead: str = ""
     ) -> Iterator[Chunk]:
         """Stream what follows ``prompt`` + ``lead``; stop within one token once ``should_stop()``.
 
@@ -72,7 +86,7 @@ class Backend(Protocol):
         """
         ...
 
-    def score(self, prompt: str, should_stop: Callable[[], bool]) -> AnomalyScore | None:
+    def score(self, prompt: str, should_stop: StopCheck) -> AnomalyScore | None:
         """The anomaly score of a rendered answer-first anomaly prompt (``protocol.scores``).
 
         One forward pass, no sampling; None when ``should_stop()`` turned true before it ended.

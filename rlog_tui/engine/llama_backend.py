@@ -14,13 +14,13 @@ plus the prompt's own (``engine.vocabulary``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from rlog_tui.config import cache_dir
 from rlog_tui.engine.adapter_metadata import recorded_spelt_share, recorded_vocabulary
-from rlog_tui.engine.backend import Chunk, SamplingParams
+from rlog_tui.engine.backend import Chunk, SamplingParams, StopCheck
 from rlog_tui.engine.compact_base import CompactBase, compact_base
 from rlog_tui.engine.compact_tokens import CompactTokenizer
 from rlog_tui.engine.errors import (
@@ -201,11 +201,7 @@ class LlamaBackend:
         return len(self._tokenize(text, add_bos=True))
 
     def generate(
-        self,
-        prompt: str,
-        params: SamplingParams,
-        should_stop: Callable[[], bool],
-        lead: str = "",
+        self, prompt: str, params: SamplingParams, should_stop: StopCheck, lead: str = ""
     ) -> Iterator[Chunk]:
         import llama_cpp
 
@@ -226,11 +222,7 @@ class LlamaBackend:
         within = llama_cpp.LogitsProcessorList(processors) if processors else None
         stream = self._llama.create_completion(
             tokens,
-            max_tokens=params.max_tokens,
-            temperature=params.temperature,
-            top_p=params.top_p,
-            repeat_penalty=params.repeat_penalty,
-            seed=params.seed,
+            **params.completion_options(),
             stop=stop_strings,
             stopping_criteria=stop_now,
             grammar=grammar,
@@ -277,7 +269,7 @@ class LlamaBackend:
             common += 1
         return common - common % SCORE_CHUNK
 
-    def score(self, prompt: str, should_stop: Callable[[], bool]) -> AnomalyScore | None:
+    def score(self, prompt: str, should_stop: StopCheck) -> AnomalyScore | None:
         """Evaluate ``prompt`` + the label lead once; the score from the last position's logits."""
         import numpy as np
 

@@ -2,7 +2,10 @@
 
 rlog renders the prompt itself and sends it to ``/v1/completions``, so a remote model sees the same
 text a local one would (and the one it was trained on); a chat endpoint would apply the server's
-own template instead. Streaming uses server-sent events; cancelling closes the connection.
+own template instead. Streaming uses server-sent events; cancelling closes the connection. The
+request carries the served decoding's settings, repetition penalty included, under llama.cpp's
+names (``SamplingParams.completion_options``); a server that names a setting otherwise (vLLM's
+``repetition_penalty``) ignores it and decodes with its own default.
 
 Anomaly scores are not offered: they need the logits of both labels at one position, and servers
 return at most their top-k log-probabilities (llama-cpp-python's server none at all unless started
@@ -14,10 +17,10 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rlog_tui.engine.backend import Chunk, SamplingParams
+from rlog_tui.engine.backend import Chunk, SamplingParams, StopCheck
 from rlog_tui.engine.errors import BackendUnavailable, ScoringUnsupported
 from rlog_tui.protocol import AnomalyScore, PromptFormat, PromptStyle
 
@@ -93,19 +96,12 @@ class OpenAIBackend:
         return len(text) // CHARS_PER_TOKEN_ESTIMATE + 1
 
     def generate(
-        self,
-        prompt: str,
-        params: SamplingParams,
-        should_stop: Callable[[], bool],
-        lead: str = "",
+        self, prompt: str, params: SamplingParams, should_stop: StopCheck, lead: str = ""
     ) -> Iterator[Chunk]:
         payload = {
             "model": self.model,
             "prompt": prompt + lead,
-            "max_tokens": params.max_tokens,
-            "temperature": params.temperature,
-            "top_p": params.top_p,
-            "seed": params.seed,
+            **params.completion_options(),
             "stream": True,
         }
         if params.grammar:
@@ -137,7 +133,7 @@ class OpenAIBackend:
                 choice = json.loads(data)["choices"][0]
                 yield Chunk(choice.get("text") or "", choice.get("finish_reason"))
 
-    def score(self, prompt: str, should_stop: Callable[[], bool]) -> AnomalyScore | None:
+    def score(self, prompt: str, should_stop: StopCheck) -> AnomalyScore | None:
         """Not offered by a server: see the module's docstring."""
         raise ScoringUnsupported(
             "anomaly scores need the in-process llama.cpp backend (--backend llama): a server "

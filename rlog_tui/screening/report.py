@@ -13,8 +13,6 @@ from dataclasses import asdict, dataclass
 
 from rlog_tui.screening.screener import Screener, score_of
 
-TEMPLATE_COLUMN_CHARS = 90
-
 
 @dataclass(frozen=True, slots=True)
 class TemplateRow:
@@ -32,6 +30,9 @@ class TemplateRow:
     """Why the verdict is what it is when the score alone does not say (``logged at INFO``)."""
     first_lines: list[int]
     """First line numbers (1-based) of the template, at most the screener's ``max_line_numbers``."""
+
+
+TEMPLATE_COLUMN_CHARS = 90
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,23 @@ from rlog_tui.protocol.safe_text import make_printable
 from rlog_tui.screening.screener import Screener, score_of
 from rlog_tui.templates.source_mining import SourceTemplates
 
+
+@dataclass(frozen=True, slots=True)
+class PanelEntry:
+    """One row: a template as the app sees it now."""
+
+    template_id: int
+    count: int
+    template: str
+    verdict: str
+    """``normal``/``abnormal``/``inconclusive``/``unknown``, or the screening state (``queued``,
+    ``judging…``)."""
+    last_seen: int
+    is_new: bool
+    score: float | None = None
+    """P(abnormal) vs P(normal) (``protocol.scores``); None until scored."""
+
+
 MAX_ROWS = 300
 """Rows drawn: the top of the current order (a flood of junk templates stays cheap to show)."""
 TEMPLATE_CHARS = 200
@@ -48,22 +65,6 @@ NEW_TEMPLATE_SECONDS = 300.0
 """A template that appeared after the first full pass is highlighted as new for this long."""
 RATE_BUCKETS = 48
 """Slices of the file the rate sparkline counts the highlighted template's lines in."""
-
-
-@dataclass(frozen=True, slots=True)
-class PanelEntry:
-    """One row: a template as the app sees it now."""
-
-    template_id: int
-    count: int
-    template: str
-    verdict: str
-    """``normal``/``abnormal``/``inconclusive``/``unknown``, or the screening state (``queued``,
-    ``judging…``)."""
-    last_seen: int
-    is_new: bool
-    score: float | None = None
-    """P(abnormal) vs P(normal) (``protocol.scores``); None until scored."""
 
 
 class TemplatesPanel(Vertical):

@@ -13,6 +13,7 @@ import argparse
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rlog_train.evaluate import EvalOptions, build_sets
 from rlog_train.evaluate.records import ExampleRecord, make_record
@@ -25,18 +26,22 @@ from rlog_tui.models import choose_model, embedded_adapter_path
 from rlog_tui.protocol import parse_task_list
 
 
-def open_served(adapter: Path, fold: bool) -> Engine:
-    """The product's engine on the embedded base + ``adapter`` (one thread), folded or not."""
-    choice = choose_model(None, adapter)
+def open_served(adapter: Path, fold: bool, model: Path | None = None) -> Engine:
+    """The product's engine on ``model`` (default: the embedded base) + ``adapter``, one thread."""
+    choice = choose_model(model, adapter)
     settings = LlamaSettings(
         model_path=choice.model_path, adapter_path=adapter, n_threads=1, fold_adapter=fold
     )
     return loaded(Engine(lambda: LlamaBackend(settings)).start())
 
 
-def sample_arguments(description: str, tasks: str) -> argparse.Namespace:
-    """``--adapter``, ``--tasks`` (default ``tasks``), ``--limit``, ``--max-tokens``."""
+def sample_arguments(
+    description: str, tasks: str, *more: tuple[str, dict[str, Any]]
+) -> argparse.Namespace:
+    """``--adapter``, ``--tasks`` (default ``tasks``), ``--limit``, ``--max-tokens``, ``more``."""
     parser = argparse.ArgumentParser(description=description)
+    for flag, options in more:
+        parser.add_argument(flag, **options)
     parser.add_argument("--adapter", type=Path, default=None, help="default: the shipped adapter")
     parser.add_argument("--tasks", default=tasks)
     parser.add_argument("--limit", type=int, default=10, help="examples per test set")

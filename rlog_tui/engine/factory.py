@@ -14,17 +14,13 @@ from rlog_tui.models import ModelChoice
 
 def backend_maker(settings: Settings, choice: ModelChoice | None) -> Callable[[], Backend]:
     """A zero-argument constructor, called on the engine thread (which must own the model)."""
+    both = {"n_ctx": settings.n_ctx, "prompt_format": settings.prompt_format}
     if settings.backend == BackendKind.OPENAI:
         if not settings.base_url:
             raise EngineError("--backend openai needs --base-url URL (e.g. http://127.0.0.1:8000)")
         from rlog_tui.engine.openai_backend import OpenAIBackend, OpenAISettings
 
-        remote = OpenAISettings(
-            base_url=settings.base_url,
-            api_key=settings.api_key,
-            n_ctx=settings.n_ctx,
-            prompt_format=settings.prompt_format,
-        )
+        remote = OpenAISettings(base_url=settings.base_url, api_key=settings.api_key, **both)
         return lambda: OpenAIBackend(remote)
     if settings.backend != BackendKind.LLAMA:
         raise EngineError(
@@ -37,9 +33,8 @@ def backend_maker(settings: Settings, choice: ModelChoice | None) -> Callable[[]
     local = LlamaSettings(
         model_path=choice.model_path,
         adapter_path=choice.adapter_path,
-        n_ctx=settings.n_ctx,
         n_threads=settings.effective_threads,
-        prompt_format=settings.prompt_format,
+        **both,
     )
     return lambda: LlamaBackend(local)
 

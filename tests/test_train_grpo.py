@@ -226,3 +226,38 @@ def test_r_log_settings_are_the_defaults():
     config = GRPORunConfig()
     assert (config.num_generations, config.temperature) == (8, 0.8)
     assert (config.learning_rate, config.beta) == (4e-7, 0.001)
+
+
+def test_the_grpo_command_trains_from_its_flags_and_says_what_it_did(sft_adapter, tmp_path):
+    from cli_run import invoke
+
+    from rlog_train.cli import app
+    from rlog_train.formatting import save_examples
+
+    tiny, adapter = sft_adapter
+    save_examples(EXAMPLES, tmp_path / "train.json")
+    flags = {
+        "examples_file": tmp_path / "train.json",
+        "num_generations": 2,
+        "batch_size": 2,
+        "max_completion_length": 8,
+        "max_steps": 1,
+        "progress": "false",
+    }
+    settings = [arg for key, value in flags.items() for arg in ("--set", f"{key}={value}")]
+    out = tmp_path / "grpo"
+    result = invoke(
+        app,
+        "rlog-train",
+        "grpo",
+        "--base",
+        str(tiny),
+        "--adapter",
+        str(adapter),
+        "--out",
+        str(out),
+        *settings,
+    )
+    assert result.exit_code == 0, result.output
+    assert f"grpo: 2 prompts (0 over the length limit left out), 1 steps -> {out}" in result.output
+    assert (out / "adapter_model.safetensors").is_file()

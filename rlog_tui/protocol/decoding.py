@@ -38,7 +38,8 @@ class Decoding:
 MAX_TOKENS = 768
 """The longest response, in tokens, unless a caller asks for another budget."""
 REPEAT_PENALTY = 1.1
-"""llama.cpp's default, which every figure in the README was measured with."""
+"""The penalty every path decodes with and every README figure was measured with (llama.cpp's own
+default is 1.0 now, so each path passes it explicitly)."""
 
 
 SERVED = Decoding(

@@ -1,24 +1,24 @@
 """One seeded sample served two ways, the two engines taking turns: what the A/B benches share.
 
-Used by ``bench/serving_vocabulary.py``, ``bench/folded_adapter.py`` (and ``open_served`` by
-``bench/score_fidelity.py``). Both engines are open at once and answer each example in turn (the
-first to answer alternates), so other load on a shared machine falls on both alike; requests are
-the product's (``rlog_train.evaluate``: greedy, fast mode, one llama.cpp thread as the callers open
-them).
+Used by ``bench/serving_vocabulary.py``, ``bench/folded_adapter.py``, ``bench/repeat_guard.py``
+(one engine asked two ways) and (``open_served``) ``bench/score_fidelity.py``. The engines are open
+at once and answer each example in turn (the first to answer alternates), so other load on a shared
+machine falls on all alike; requests are the product's (``rlog_train.evaluate``: greedy, fast mode,
+one llama.cpp thread as the callers open them).
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from rlog_train.evaluate import EvalOptions, build_sets
 from rlog_train.evaluate.records import ExampleRecord, make_record
 from rlog_train.evaluate.runner import generate_one, request_for
-from rlog_tui.engine import Engine
+from rlog_tui.engine import Engine, Request
 from rlog_tui.engine.adapter_metadata import recorded_order
 from rlog_tui.engine.factory import loaded
 from rlog_tui.engine.llama_backend import LlamaBackend, LlamaSettings
@@ -51,16 +51,27 @@ def sample_arguments(
     return args
 
 
-def take_turns(engines: Sequence[Engine], args: argparse.Namespace) -> list[list[ExampleRecord]]:
-    """Each engine's records over the sample ``args`` names, in the same order; closes them."""
+Asked = Callable[[Request], Request]
+"""How one serving changes the product's request (the same engine may serve twice, asked two
+ways)."""
+
+
+def take_turns(
+    engines: Sequence[Engine], args: argparse.Namespace, asked: Sequence[Asked] | None = None
+) -> list[list[ExampleRecord]]:
+    """Each serving's records over the sample ``args`` names, in the same order: ``engines[i]``
+    answering the product's request as ``asked[i]`` changes it (default: unchanged). Closes the
+    engines."""
     try:
-        return _take_turns(engines, args)
+        return _take_turns(engines, args, asked or [lambda request: request] * len(engines))
     finally:
-        for engine in engines:
+        for engine in {id(engine): engine for engine in engines}.values():
             engine.close()
 
 
-def _take_turns(engines: Sequence[Engine], args: argparse.Namespace) -> list[list[ExampleRecord]]:
+def _take_turns(
+    engines: Sequence[Engine], args: argparse.Namespace, asked: Sequence[Asked]
+) -> list[list[ExampleRecord]]:
     options = EvalOptions(
         tasks=parse_task_list(args.tasks),
         limit=args.limit,
@@ -75,7 +86,8 @@ def _take_turns(engines: Sequence[Engine], args: argparse.Namespace) -> list[lis
             order = range(len(engines)) if turn % 2 == 0 else reversed(range(len(engines)))
             turn += 1
             for index in order:
-                generation = generate_one(engines[index], request_for(example, options))
+                request = asked[index](request_for(example, options))
+                generation = generate_one(engines[index], request)
                 runs[index].append(make_record(eval_set.name, example, generation))
     return runs
 

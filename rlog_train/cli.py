@@ -139,6 +139,14 @@ def eval_command(
             "served (to measure what the rule adds).",
         ),
     ] = False,
+    free_repeats: Annotated[
+        bool,
+        typer.Option(
+            "--free-repeats",
+            help="Free-text answers decoded without the repeat guard served answers get (to "
+            "measure what the guard adds).",
+        ),
+    ] = False,
     hf: Annotated[
         str | None,
         typer.Option("--hf", help="Evaluate an HF model directory (or .gguf) with transformers."),
@@ -177,6 +185,7 @@ def eval_command(
         drop_leaked=not full_splits,
         data_dir=data_dir,
         template_rule=not free_templates,
+        guard_repeats=not free_repeats,
     )
     command = EvalCommand(
         options=options,

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from cli_run import invoke
+from repeated_runs import longest_repeated_run
 from research_data import needs_data
 from tiny_models import build_tiny_llama
 
@@ -88,3 +89,26 @@ def test_hf_parsing_answers_follow_the_served_template_rule(tiny_llama, rule):
     assert not TemplateOfLine(line).accepts(
         parse_response(anomaly.raw_text, OutputOrder.ANSWER_FIRST).answer.strip()
     )  # a row of another task in the same batch is left alone
+
+
+def test_hf_free_text_answers_decode_under_the_served_repeat_guard(tiny_llama):
+    """The tiny random Llama, unaided, repeats a long run of tokens (seen: the same few tokens
+    over and over); under the guard, as llama.cpp serves it, only short runs come back."""
+    from rlog_train.evaluate.hf_runner import HFGenerator, load_hf
+    from rlog_train.evaluate.suite import EvalOptions
+
+    network, tokenizer = load_hf(tiny_llama, None, "cpu")
+    options = EvalOptions(
+        tasks=(Task.SOLUTION,), fast=True, max_tokens=48, recorded_order="answer-first"
+    )
+    example = SimpleNamespace(task=Task.SOLUTION, lines=["disk full on /var"], instruction=None)
+
+    def run(guard: bool) -> tuple[int, str]:
+        generator = HFGenerator(network, tokenizer, replace(options, guard_repeats=guard), 512)
+        (answer,) = generator.generate([generator.prompt_for(example)])
+        ids = tokenizer(answer.raw_text, add_special_tokens=False)["input_ids"]
+        return longest_repeated_run(ids), answer.raw_text
+
+    (free, free_text), (guarded, guarded_text) = run(False), run(True)
+    assert free >= 12, free_text
+    assert guarded <= free // 2, guarded_text

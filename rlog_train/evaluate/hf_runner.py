@@ -18,13 +18,15 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from rlog_train.evaluate.hf_template_rule import template_rule_processor
+from rlog_train.evaluate.hf_served_rules import RowRule, served_rules_processor
 from rlog_train.evaluate.provenance import file_identity, machine_info, now_iso
 from rlog_train.evaluate.records import EvalResult, Generation
 from rlog_train.evaluate.runner import OnRecord, base_config, collect
 from rlog_train.evaluate.suite import EvalError, EvalOptions, EvalSet, build_sets
 from rlog_train.evaluate.token_bytes import token_bytes
 from rlog_train.formatting import prompt_format_for
+from rlog_tui.engine.repeat_guard import RepeatPenalty
+from rlog_tui.engine.template_constraint import TemplateConstraint
 from rlog_tui.protocol import (
     ANSWER_CLOSE,
     Prompt,
@@ -34,7 +36,7 @@ from rlog_tui.protocol import (
     response_lead,
     template_line,
 )
-from rlog_tui.protocol.decoding import SERVED
+from rlog_tui.protocol.decoding import SERVED, served_repeat_guard
 
 
 def load_hf(model: Path, adapter: Path | None, device: str) -> tuple[Any, Any]:
@@ -159,9 +161,9 @@ class HFGenerator:
         extra: dict[str, Any] = {}
         if self.stop_strings:
             extra = {"stop_strings": self.stop_strings, "tokenizer": tok}
-        rule = self._template_rule(prompts, batch["input_ids"].shape[1])
-        if rule is not None:
-            extra["logits_processor"] = rule
+        rules = self._served_rules(prompts, batch["input_ids"].shape[1])
+        if any(rules):
+            extra["logits_processor"] = served_rules_processor(rules)
         started = time.perf_counter()
         with torch.inference_mode():
             output = self.network.generate(
@@ -199,16 +201,27 @@ class HFGenerator:
             )
         return results
 
-    def _template_rule(self, prompts: Sequence[Prompt], width: int) -> Any:
-        """The served template rule for the batch's parsing rows (``None``: no row has one)."""
-        if not self.options.template_rule:
-            return None
-        lines = [template_line(p.task, p.sent, p.order) for p in prompts]
-        if all(line is None for line in lines):
-            return None
+    def _served_rules(self, prompts: Sequence[Prompt], width: int) -> list[list[RowRule]]:
+        """Each row's served rules (``protocol.decoding``), for prompts ``width`` tokens long
+        (padding and lead included): the template rule on parsing rows, the repeat guard on
+        free-text ones."""
+        rules: list[list[RowRule]] = []
+        for prompt in prompts:
+            row: list[RowRule] = []
+            line = template_line(prompt.task, prompt.sent, prompt.order)
+            if self.options.template_rule and line is not None:
+                row.append(TemplateConstraint(line, self._piece, width))
+            guard = served_repeat_guard(prompt.task)
+            if self.options.guard_repeats and guard is not None:
+                row.append(RepeatPenalty(guard, width))
+            rules.append(row)
+        return rules
+
+    def _piece(self, token: int) -> bytes:
+        """The bytes ``token`` writes (none for the padded embedding rows past the tokenizer)."""
         if self._pieces is None:
             self._pieces = token_bytes(self.tokenizer)
-        return template_rule_processor(lines, self._pieces, width)
+        return self._pieces[token] if token < len(self._pieces) else b""
 
     def _finish(
         self,

@@ -48,7 +48,11 @@ def request_for(example: Any, options: EvalOptions) -> Request:
         lines=example.lines,
         order=options.order,
         instruction=example.instruction,
-        sampling=SamplingParams(max_tokens=options.max_tokens, template_rule=options.template_rule),
+        sampling=SamplingParams(
+            max_tokens=options.max_tokens,
+            template_rule=options.template_rule,
+            guard_repeats=options.guard_repeats,
+        ),
         stop_after_answer=options.fast,
     )
 
@@ -122,6 +126,7 @@ def base_config(options: EvalOptions, sets: list[EvalSet]) -> dict[str, Any]:
         "max_tokens": options.max_tokens,
         "drop_leaked": options.drop_leaked,
         "template_rule": options.template_rule,
+        "repeat_guard": options.guard_repeats,
         "data_dir": str(options.data_dir) if options.data_dir else None,
         "sets": {
             eval_set.name: {

@@ -40,6 +40,8 @@ class EvalOptions:
     data_dir: Path | None = None
     template_rule: bool = SERVED.template_rule
     """Parsing answers held to templates of their line, as served (``--free-templates``: not)."""
+    guard_repeats: bool = SERVED.repeat_guard is not None
+    """Free-text answers under the repeat guard, as served (``--free-repeats``: not)."""
 
     recorded_order: str | None = None
     """The order the adapter records it was trained on (``rlog.output_order``), if any."""

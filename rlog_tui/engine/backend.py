@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from rlog_tui.protocol import AnomalyScore, PromptFormat
-from rlog_tui.protocol.decoding import SERVED
+from rlog_tui.protocol.decoding import SERVED, RepeatGuard
 
 StopCheck = Callable[[], bool]
 """Polled by a backend between tokens and before a forward pass: True when the worker wants the
@@ -38,6 +38,13 @@ class SamplingParams:
     template_of: str | None = None
     """The line the answer must be a template of (``protocol.template_of_line``); the in-process
     llama backend applies it, a server backend ignores it."""
+    guard_repeats: bool = SERVED.repeat_guard is not None
+    """Push a free-text answer off runs it already wrote: the engine then sets ``repeat_guard``
+    (False: the model writes unaided, to measure what the guard adds)."""
+    repeat_guard: RepeatGuard | None = None
+    """The guard this response decodes under (``protocol.decoding.RepeatGuard``); the in-process
+    llama backend applies it, a server backend ignores it (llama.cpp's server has a "DRY" rule,
+    but over the prompt too, which would push answers off the log's own words)."""
 
     def completion_options(self) -> dict[str, float | int]:
         """The sampling fields as llama.cpp's completion call and its server name them.

@@ -32,6 +32,7 @@ from rlog_tui.engine.errors import (
 from rlog_tui.engine.gguf_header import GGUF_MAGIC
 from rlog_tui.engine.llama_log import python_stderr_to_logging, route_llama_logs
 from rlog_tui.engine.llama_open import adapter_mismatch, open_llama
+from rlog_tui.engine.repeat_guard import RepeatPenalty
 from rlog_tui.engine.template_constraint import TemplateConstraint
 from rlog_tui.engine.vocabulary import TrainedVocabulary
 from rlog_tui.protocol import (
@@ -219,6 +220,8 @@ class LlamaBackend:
         processors = [] if self._vocabulary is None else [self._vocabulary.processor(tokens)]
         if params.template_of is not None:
             processors.append(TemplateConstraint(params.template_of, self._piece, len(tokens)))
+        if params.repeat_guard is not None:
+            processors.append(RepeatPenalty(params.repeat_guard, len(tokens)))
         within = llama_cpp.LogitsProcessorList(processors) if processors else None
         stream = self._llama.create_completion(
             tokens,

@@ -46,6 +46,7 @@ from rlog_tui.protocol import (
     template_line,
 )
 from rlog_tui.protocol.compression import fit_prompt
+from rlog_tui.protocol.decoding import served_repeat_guard
 
 logger = logging.getLogger(__name__)
 
@@ -384,9 +385,14 @@ class Engine:
 
 
 def served_sampling(request: Request, sent: Sequence[str]) -> SamplingParams:
-    """``request``'s sampling, with the line its answer must be a template of where the rule
-    applies (``protocol.template_of_line``: answer-first parsing of one line, as sent)."""
+    """``request``'s sampling, with the rules served answers decode under where they apply: the
+    line a parsing answer must be a template of (``protocol.template_of_line``: answer-first
+    parsing of one line, as sent) and a free-text answer's repeat guard
+    (``protocol.decoding.served_repeat_guard``)."""
     sampling = request.sampling
+    if sampling.guard_repeats and sampling.repeat_guard is None:
+        guard = served_repeat_guard(request.task)
+        sampling = sampling if guard is None else replace(sampling, repeat_guard=guard)
     if not sampling.template_rule or sampling.grammar or sampling.template_of is not None:
         return sampling
     line = template_line(request.task, sent, request.order)

@@ -30,9 +30,10 @@ class RepeatGuard:
     closes (3 of the README's 47 solutions). The repetition penalty looks at single tokens of the
     last 64 and a frequency penalty made it worse (43 of 47). This penalises the token that
     would carry a repeated *run* on, by ``multiplier × base^(length − allowed_length)`` for a run
-    ``length`` tokens long (the "DRY" rule of text-generation front-ends), within the response
-    only: a log's own words stay copyable. Measured: solutions well-formed 44 → 46 of 47,
-    ROUGE-L 18.9 → 19.1, interpretation and root cause unchanged (``bench/README.md``).
+    ``length`` tokens long (the "DRY" rule of text-generation front-ends, with its usual settings,
+    not tuned: the free-text tasks have no validation split), within the response only: a log's
+    own words stay copyable. Measured: solutions well-formed 44 → 46 of 47, ROUGE-L 18.9 → 19.0,
+    interpretation and root cause unchanged (model card, "Session 14").
     """
 
     multiplier: float

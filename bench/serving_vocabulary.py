@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import ab_serving as ab
 
-from quantize.gguf_files import copy_metadata, open_gguf
+from quantize.gguf_files import copy_metadata, open_gguf, write_added
 from rlog_train.evaluate.runner import open_engine
 from rlog_tui.engine.cpu_features import cpu_model
 from rlog_tui.models import choose_model
@@ -41,10 +41,7 @@ def without_vocabulary(adapter: Path, target: Path) -> Path:
     copy_metadata(reader, writer, skip=(VOCABULARY_METADATA_KEY, "general.architecture"))
     for tensor in reader.tensors:
         writer.add_tensor(tensor.name, tensor.data, raw_dtype=tensor.tensor_type)
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
+    write_added(writer)
     return target
 
 

@@ -109,6 +109,14 @@ def write_tensors(
     writer.close()
 
 
+def write_added(writer: gguf.GGUFWriter) -> None:
+    """Write the metadata and tensors already added to ``writer`` (in one piece) and close it."""
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
 def human_size(n_bytes: float) -> str:
     """``1.5 MB``-style size (decimal units, as file managers show them)."""
     for unit in ("B", "kB", "MB", "GB"):

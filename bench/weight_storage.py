@@ -73,8 +73,6 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    import llama_cpp
-
     route_llama_logs()  # llama.cpp's load messages to logging, not over the table
     choice = choose_model(None, args.adapter)
     adapter = choice.adapter_path
@@ -87,16 +85,39 @@ def main() -> None:
         cache_dir() / "models",
         keep_ascii=recorded_spelt_share(adapter) == 0.0,
     ).path
-    scratch = Path(tempfile.mkdtemp(prefix="rlog-weights-"))
-    variants = {"served (Q8_0 output, quantized body)": served}
-    for label, embedding, body in (
-        ("output matrix Q5_0", "Q5_0", None),
-        ("output matrix Q4_0", "Q4_0", None),
-        ("body F16", None, "F16"),
-        ("body F32", None, "F32"),
-    ):
-        print(f"writing {label} …", flush=True)
-        variants[label] = rewritten(served, scratch / f"{label[-4:]}.gguf", embedding, body)
+    with tempfile.TemporaryDirectory(prefix="rlog-weights-") as scratch:
+        variants = {"served (Q8_0 output, quantized body)": served}
+        for label, embedding, body in (
+            ("output matrix Q5_0", "Q5_0", None),
+            ("output matrix Q4_0", "Q4_0", None),
+            ("body F16", None, "F16"),
+            ("body F32", None, "F32"),
+        ):
+            print(f"writing {label} …", flush=True)
+            target = Path(scratch) / f"{embedding or body}.gguf"
+            variants[label] = rewritten(served, target, embedding, body)
+        sizes = {label: path.stat().st_size / 1e6 for label, path in variants.items()}
+        read, write, prompt_tokens = measure(variants, adapter, args.rounds)
+
+    print(f"machine: {cpu_model()}; one llama.cpp thread; {args.rounds} rounds")
+    print(f"prompt: {prompt_tokens} tokens read from an empty cache; {WRITTEN} written one by one")
+    print("| weights | file | prompt read, tokens/s | tokens written/s | read / write vs served |")
+    print("|---|---|---|---|---|")
+    base_read = statistics.median(read[next(iter(read))])
+    base_write = statistics.median(write[next(iter(write))])
+    for label in variants:
+        r, w = statistics.median(read[label]), statistics.median(write[label])
+        print(
+            f"| {label} | {sizes[label]:.0f} MB | {r:.0f} | {w:.1f} | "
+            f"{r / base_read:.2f}x / {w / base_write:.2f}x |"
+        )
+
+
+def measure(
+    variants: dict[str, Path], adapter: Path, rounds: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]], int]:
+    """Per copy, each round's prompt-reading and token-writing rates, and the prompt's length."""
+    import llama_cpp
 
     engines = {
         label: llama_cpp.Llama(
@@ -109,41 +130,34 @@ def main() -> None:
         )
         for label, path in variants.items()
     }
+    prompts = {
+        label: llama.tokenize(
+            build_prompt(
+                Task.INTERPRET, [LINE], OutputOrder.ANSWER_FIRST, select_format(llama.metadata)
+            ).text.encode("utf-8"),
+            add_bos=True,
+            special=True,
+        )
+        for label, llama in engines.items()
+    }
     read: dict[str, list[float]] = {label: [] for label in engines}
     write: dict[str, list[float]] = {label: [] for label in engines}
-    for _ in range(args.rounds):
-        for label, llama in engines.items():
-            prompt = build_prompt(
-                Task.INTERPRET, [LINE], OutputOrder.ANSWER_FIRST, select_format(llama.metadata)
-            ).text
-            tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
-            llama.reset()
-            started = time.perf_counter()
-            llama.eval(tokens)
-            read[label].append(len(tokens) / (time.perf_counter() - started))
-            started = time.perf_counter()
-            for token in tokens[:WRITTEN]:
-                llama.eval([token])
-            write[label].append(WRITTEN / (time.perf_counter() - started))
-    for llama in engines.values():
-        llama.close()
-
-    print(f"machine: {cpu_model()}; one llama.cpp thread; {args.rounds} rounds")
-    print(f"prompt: {len(tokens)} tokens read from an empty cache; {WRITTEN} written one by one")
-    print("| weights | file | prompt read, tokens/s | tokens written/s | read / write vs served |")
-    print("|---|---|---|---|---|")
-    base_read = statistics.median(read[next(iter(read))])
-    base_write = statistics.median(write[next(iter(write))])
-    for label, path in variants.items():
-        r, w = statistics.median(read[label]), statistics.median(write[label])
-        size = path.stat().st_size / 1e6
-        print(
-            f"| {label} | {size:.0f} MB | {r:.0f} | {w:.1f} | "
-            f"{r / base_read:.2f}x / {w / base_write:.2f}x |"
-        )
-    for path in scratch.iterdir():
-        path.unlink()
-    scratch.rmdir()
+    try:
+        for _ in range(rounds):
+            for label, llama in engines.items():
+                tokens = prompts[label]
+                llama.reset()
+                started = time.perf_counter()
+                llama.eval(tokens)
+                read[label].append(len(tokens) / (time.perf_counter() - started))
+                started = time.perf_counter()
+                for token in tokens[:WRITTEN]:
+                    llama.eval([token])
+                write[label].append(WRITTEN / (time.perf_counter() - started))
+    finally:
+        for llama in engines.values():
+            llama.close()
+    return read, write, len(next(iter(prompts.values())))
 
 
 if __name__ == "__main__":

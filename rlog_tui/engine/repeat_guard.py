@@ -15,7 +15,8 @@ import numpy as np
 from rlog_tui.protocol.decoding import RepeatGuard
 
 LONGEST_MATCH = 64
-"""How far back a repeat is followed (its penalty is already beyond any score well before)."""
+"""How far back a repeat is followed (its penalty is already beyond any score well before), which
+also bounds the penalty's exponent."""
 
 
 class RepeatPenalty:
@@ -29,7 +30,7 @@ class RepeatPenalty:
         written = np.asarray(input_ids[self._start :])
         for token, length in repeats(written).items():
             if length >= self._guard.allowed_length and 0 <= token < scores.size:
-                over = min(length - self._guard.allowed_length, LONGEST_MATCH)
+                over = length - self._guard.allowed_length
                 scores[token] -= self._guard.multiplier * self._guard.base**over
         return scores
 
